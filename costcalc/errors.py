@@ -1,0 +1,136 @@
+"""The one error type costcalc reports to users: it carries its location and formats itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a spec file; line and column are 1-based, as editors show them."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class CostcalcError(Exception):
+    """Base of every error that is the user's input, not costcalc's bug (CLI exit code 2)."""
+
+    def format(self) -> str:
+        return str(self)
+
+
+class SpecError(CostcalcError):
+    """A problem in a spec, with where it is, which layer, what was found and what was expected.
+
+    Errors are raised deep down (a shape rule knows nothing of files) and located on the way up
+    with :meth:`at`, which fills only the fields still empty.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Location | None = None,
+        layer: str | None = None,
+        expected: str | None = None,
+        hint: str | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.layer = layer
+        self.expected = expected
+        self.hint = hint
+        self.notes = notes
+
+    def at(
+        self,
+        location: Location | None = None,
+        *,
+        layer: str | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> SpecError:
+        """This error with the location, layer and notes it did not have yet."""
+        return SpecError(
+            self.message,
+            location=self.location or location,
+            layer=self.layer or layer,
+            expected=self.expected,
+            hint=self.hint,
+            notes=self.notes + notes,
+        )
+
+    def format(self) -> str:
+        head = f"{self.location}: " if self.location else ""
+        where = f"layer '{self.layer}': " if self.layer else ""
+        text = f"{head}error: {where}{self.message}"
+        if self.expected:
+            text += f"; expected {self.expected}"
+        if self.hint:
+            text += f" ({self.hint})"
+        for note in self.notes:
+            text += f"\n  {note}"
+        return text
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class SpecErrors(CostcalcError):
+    """Several independent problems found in one pass, reported together."""
+
+    def __init__(self, errors: list[SpecError], truncated: bool = False) -> None:
+        super().__init__(errors[0].message if errors else "no errors")
+        self.errors = errors
+        self.truncated = truncated
+
+    def format(self) -> str:
+        lines = [e.format() for e in self.errors]
+        count = len(self.errors)
+        if self.truncated:
+            lines.append(f"stopped after {count} errors; fix these and run again")
+        elif count > 1:
+            lines.append(f"{count} errors")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class ErrorCollector:
+    """Gathers independent errors so one run reports them all (up to a limit)."""
+
+    def __init__(self, limit: int = MAX_REPORTED_ERRORS) -> None:
+        self.errors: list[SpecError] = []
+        self.limit = limit
+        self.truncated = False
+
+    def add(self, error: SpecError) -> None:
+        if len(self.errors) < self.limit:
+            self.errors.append(error)
+        else:
+            self.truncated = True
+
+    @property
+    def full(self) -> bool:
+        return len(self.errors) >= self.limit
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1 and not self.truncated:
+            raise self.errors[0]
+        if self.errors:
+            raise SpecErrors(self.errors, self.truncated)
+
