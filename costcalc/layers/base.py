@@ -1,0 +1,305 @@
+"""What a layer kind is (parameters, shape rule, cost rule) and the registry that finds kinds by name."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..errors import SpecError
+
+Shape = tuple[int, ...]  # (H, W, C) channels last, or (N,) for a flat vector; batch not included
+Number = int | float | bool
+Evaluate = Callable[[str], Number]  # turns an expression string into a number, in the right scope
+Params = Mapping[str, Any]
+
+MAX_DIM = 1 << 24  # per axis; anything larger is a typo, not a network
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """One layer's costs at batch 1: plain integers under the documented convention."""
+
+    params: int = 0
+    non_trainable: int = 0
+    macs: int = 0
+    other_ops: int = 0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            self.params + other.params,
+            self.non_trainable + other.non_trainable,
+            self.macs + other.macs,
+            self.other_ops + other.other_ops,
+        )
+
+
+NO_COST = Cost()
+
+
+# ---------------------------------------------------------------- values -> typed parameters
+
+
+def describe(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return f"the boolean {str(raw).lower()}"
+    if isinstance(raw, (int, float)):
+        return f"the number {raw}"
+    if isinstance(raw, str):
+        return f"the text '{raw}'"
+    if isinstance(raw, list):
+        return f"a list of {len(raw)}"
+    if isinstance(raw, dict):
+        return "a mapping"
+    if raw is None:
+        return "nothing (null)"
+    return type(raw).__name__
+
+
+def to_number(raw: Any, evaluate: Evaluate, expected: str = "a number") -> Number:
+    if isinstance(raw, (bool, int, float)):
+        return raw
+    if isinstance(raw, str):
+        value = evaluate(raw)
+        if isinstance(value, str):
+            raise SpecError(f"'{raw}' is the word '{value}'", expected=expected)
+        return value
+    raise SpecError(f"got {describe(raw)}", expected=expected)
+
+
+def to_word(raw: Any, evaluate: Evaluate, options: Sequence[str]) -> str:
+    """One of ``options``, written directly or passed through a block argument or var."""
+    if isinstance(raw, str):
+        if raw in options:
+            return raw
+        try:
+            value = evaluate(raw)
+        except SpecError:
+            value = None
+        if isinstance(value, str) and value in options:
+            return value
+    raise SpecError(f"got {describe(raw)}", expected="one of " + ", ".join(options))
+
+
+def to_int(raw: Any, evaluate: Evaluate, minimum: int = 1, what: str = "a whole number") -> int:
+    value = to_number(raw, evaluate, what)
+    if isinstance(value, bool):
+        raise SpecError(f"got {describe(value)}", expected=what)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise SpecError(
+                f"{raw!r} gives {value}, not a whole number",
+                expected=what,
+                hint="wrap it in int(), round() or make_divisible()",
+            )
+        value = int(value)
+    if value < minimum:
+        raise SpecError(f"got {value}", expected=f"{what} ≥ {minimum}")
+    if value > MAX_DIM:
+        raise SpecError(f"got {value:,}", expected=f"{what} ≤ {MAX_DIM:,}")
+    return value
+
+
+def to_bool(raw: Any, evaluate: Evaluate) -> bool:
+    value = raw if isinstance(raw, bool) else to_number(raw, evaluate, "true or false")
+    if not isinstance(value, bool):
+        raise SpecError(f"got {describe(value)}", expected="true or false")
+    return value
+
+
+def _no_scope(text: str) -> Number:
+    raise SpecError(f"a default cannot be an expression ('{text}')")
+
+
+class Param:
+    """One parameter of a layer kind: how a raw YAML value becomes a typed value, and its default."""
+
+    REQUIRED: ClassVar[object] = object()
+
+    def __init__(
+        self, convert: Callable[[Any, Evaluate], Any], default: Any = REQUIRED, doc: str = ""
+    ) -> None:
+        self.convert = convert
+        # defaults are written as in a spec (kernel: 1) and typed once here, like any value
+        self.default = default if default is Param.REQUIRED or default is None else convert(default, _no_scope)
+        self.doc = doc
+
+    @property
+    def required(self) -> bool:
+        return self.default is Param.REQUIRED
+
+
+def positive_int(raw: Any, evaluate: Evaluate) -> int:
+    return to_int(raw, evaluate, 1)
+
+
+def non_negative_int(raw: Any, evaluate: Evaluate) -> int:
+    return to_int(raw, evaluate, 0, "a whole number")
+
+
+def boolean(raw: Any, evaluate: Evaluate) -> bool:
+    return to_bool(raw, evaluate)
+
+
+def pair(minimum: int) -> Callable[[Any, Evaluate], tuple[int, int]]:
+    """An int for both axes, or [height, width]."""
+
+    def convert(raw: Any, evaluate: Evaluate) -> tuple[int, int]:
+        if isinstance(raw, list):
+            if len(raw) != 2:
+                raise SpecError(f"got {describe(raw)}", expected="one number or [height, width]")
+            return (to_int(raw[0], evaluate, minimum), to_int(raw[1], evaluate, minimum))
+        value = to_int(raw, evaluate, minimum)
+        return (value, value)
+
+    return convert
+
+
+positive_pair = pair(1)
+non_negative_pair = pair(0)
+
+
+def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evaluate], Any]:
+    """'same', 'valid', an int, [h, w] or [top, bottom, left, right] -> keyword or 4-tuple."""
+
+    def convert(raw: Any, evaluate: Evaluate) -> str | tuple[int, int, int, int]:
+        if isinstance(raw, str) and keywords:
+            try:
+                word = to_word(raw, evaluate, keywords)
+            except SpecError:
+                pass
+            else:
+                return (0, 0, 0, 0) if word == "valid" else word
+        if isinstance(raw, list):
+            values = [to_int(v, evaluate, 0, "a padding ≥ 0") for v in raw]
+            if len(values) == 2:
+                return (values[0], values[0], values[1], values[1])
+            if len(values) == 4:
+                return (values[0], values[1], values[2], values[3])
+            raise SpecError(
+                f"got {describe(raw)}",
+                expected="padding as one number, [h, w] or [top, bottom, left, right]",
+            )
+        try:
+            value = to_int(raw, evaluate, 0, "a padding ≥ 0")
+        except SpecError as exc:
+            if isinstance(raw, str):
+                words = " or ".join(f"'{k}'" for k in keywords)
+                raise SpecError(
+                    f"padding '{raw}' is neither {words} nor a number: {exc.message}",
+                    expected=f"{words}, a number, [h, w] or [top, bottom, left, right]",
+                ) from None
+            raise
+        return (value, value, value, value)
+
+    return convert
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Callable[[Any, Evaluate], float]:
+    def convert(raw: Any, evaluate: Evaluate) -> float:
+        value = to_number(raw, evaluate)
+        if isinstance(value, bool):
+            raise SpecError(f"got {describe(value)}", expected="a number")
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            low = "-∞" if minimum is None else minimum
+            high = "∞" if maximum is None else maximum
+            raise SpecError(f"got {value}", expected=f"a number in [{low}, {high}]")
+        return float(value)
+
+    return convert
+
+
+def choice(*options: str) -> Callable[[Any, Evaluate], str]:
+    def convert(raw: Any, evaluate: Evaluate) -> str:
+        return to_word(raw, evaluate, options)
+
+    return convert
+
+
+def fused_activation(raw: Any, evaluate: Evaluate) -> str | None:
+    """The name of an activation kind to apply to the output, or none."""
+    if raw is None or raw is False:
+        return None
+    names = ["none", *sorted(name for name, k in KINDS.items() if k.fusable)]
+    word = to_word(raw, evaluate, names)
+    return None if word == "none" else word
+
+
+# ---------------------------------------------------------------- shapes
+
+
+def fmt_shape(shape: Shape) -> str:
+    return "×".join(str(d) for d in shape)
+
+
+def elements(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+def spatial(shape: Shape, kind: str) -> tuple[int, int, int]:
+    """(H, W, C) of an image-like input, or a clear error for a flat vector."""
+    if len(shape) != 3:
+        raise SpecError(
+            f"{kind} needs an H×W×C input, got a flat vector of {fmt_shape(shape)}",
+            hint="put it before the flatten / fc layers",
+        )
+    return shape  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- kinds and their registry
+
+
+class LayerKind:
+    """A kind of layer. Subclasses set the class attributes and define shape and cost rules.
+
+    ``output_shape`` and ``cost`` are small pure functions of the typed parameters and the input
+    shapes (batch excluded); they raise SpecError (without location) for a shape that cannot work.
+    """
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    params: ClassVar[dict[str, Param]] = {}
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int | None] = 1
+    fusable: ClassVar[bool] = False  # may be named in another layer's `activation:`
+    internal: ClassVar[bool] = False  # not writable in a spec (the network input)
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        raise NotImplementedError
+
+    def defaults(self) -> dict[str, Any]:
+        return {n: prm.default for n, prm in self.params.items() if not prm.required}
+
+
+KINDS: dict[str, LayerKind] = {}
+
+
+def register(cls: type[LayerKind]) -> type[LayerKind]:
+    """Class decorator: make a kind findable by name. Registering a name twice is a bug."""
+    if cls.name in KINDS:
+        raise RuntimeError(f"layer kind '{cls.name}' is registered twice")
+    KINDS[cls.name] = cls()
+    return cls
+
+
+def fused_cost(p: Params, out: Shape) -> Cost:
+    """The cost of a batch norm and/or activation fused into a conv or fc layer's output."""
+    total = NO_COST
+    if p.get("bn"):
+        bn = KINDS["batch_norm"]
+        total += bn.cost(bn.defaults(), (out,), out)
+    activation = p.get("activation")
+    if activation:
+        kind = KINDS[activation]
+        total += kind.cost(kind.defaults(), (out,), out)
+    return total
+
+
+FUSED_PARAMS: dict[str, Param] = {
+    "bn": Param(boolean, False, "batch norm on the output (γ, β trainable; running mean, var not)"),
+    "activation": Param(fused_activation, None, "an activation applied to the output"),
+}

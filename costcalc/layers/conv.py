@@ -1,0 +1,175 @@
+"""Convolutions: standard and grouped, depthwise, depthwise-separable and transposed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import SpecError
+from .base import (
+    FUSED_PARAMS,
+    Cost,
+    LayerKind,
+    Param,
+    Params,
+    Shape,
+    boolean,
+    fused_cost,
+    non_negative_pair,
+    padding,
+    positive_int,
+    positive_pair,
+    register,
+    spatial,
+)
+from .windows import resolve_padding, slide, span
+
+WINDOW_PARAMS: dict[str, Param] = {
+    "kernel": Param(positive_pair, doc="kernel size f: one number or [h, w]"),
+    "stride": Param(positive_pair, 1, "stride s: one number or [h, w]"),
+    "padding": Param(padding(), 0, "'valid' (= 0), 'same', p, [h, w] or [top, bottom, left, right]"),
+    "dilation": Param(positive_pair, 1, "spacing between kernel taps"),
+}
+BIAS = {"bias": Param(boolean, True, "add a learned bias per output channel")}
+
+
+def conv_window(p: Params, h: int, w: int) -> tuple[int, int]:
+    """Output (H, W) of a convolution window over an h×w input."""
+    kernel, stride, dilation = p["kernel"], p["stride"], p["dilation"]
+    window = (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
+    pad = resolve_padding(p["padding"], (h, w), window, stride)
+    return slide("kernel", (h, w), window, stride, pad, kernel=kernel)
+
+
+def bias_cost(p: Params, out_channels: int, positions: int) -> Cost:
+    """A bias is one parameter per output channel and one add per output element."""
+    if not p["bias"]:
+        return Cost()
+    return Cost(params=out_channels, other_ops=positions * out_channels)
+
+
+@register
+class Conv(LayerKind):
+    name = "conv"
+    summary = "2-D convolution (grouped with groups > 1)"
+    params = {
+        "filters": Param(positive_int, doc="number of filters n_c' (output channels)"),
+        **WINDOW_PARAMS,
+        "groups": Param(positive_int, 1, "split input and output channels into this many groups"),
+        **BIAS,
+        **FUSED_PARAMS,
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        groups, filters = p["groups"], p["filters"]
+        if c % groups or filters % groups:
+            raise SpecError(
+                f"groups {groups} must divide both input channels {c} and filters {filters}",
+                expected="channels and filters divisible by groups",
+            )
+        return (*conv_window(p, h, w), filters)
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        oh, ow, filters = out
+        kh, kw = p["kernel"]
+        per_filter = kh * kw * (inputs[0][2] // p["groups"])
+        conv = Cost(params=per_filter * filters, macs=oh * ow * filters * per_filter)
+        return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
+
+
+@register
+class DepthwiseConv(LayerKind):
+    name = "depthwise_conv"
+    summary = "depthwise convolution: one f×f filter per input channel (times the multiplier)"
+    params = {
+        **WINDOW_PARAMS,
+        "multiplier": Param(positive_int, 1, "filters per input channel; output channels = C × this"),
+        **BIAS,
+        **FUSED_PARAMS,
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        return (*conv_window(p, h, w), c * p["multiplier"])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        oh, ow, channels = out
+        kh, kw = p["kernel"]
+        conv = Cost(params=kh * kw * channels, macs=oh * ow * channels * kh * kw)
+        return conv + bias_cost(p, channels, oh * ow) + fused_cost(p, out)
+
+
+@register
+class SeparableConv(LayerKind):
+    name = "separable_conv"
+    summary = "depthwise-separable convolution: depthwise f×f, then pointwise 1×1 to `filters` (Keras SeparableConv2D)"
+    params = {
+        "filters": Param(positive_int, doc="output channels of the pointwise 1×1 convolution"),
+        **WINDOW_PARAMS,
+        "multiplier": Param(positive_int, 1, "depthwise filters per input channel"),
+        "bias": Param(boolean, True, "a bias on the pointwise output (as Keras)"),
+        **FUSED_PARAMS,
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, _ = spatial(inputs[0], self.name)
+        return (*conv_window(p, h, w), p["filters"])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        oh, ow, filters = out
+        kh, kw = p["kernel"]
+        middle = inputs[0][2] * p["multiplier"]
+        depthwise = Cost(params=kh * kw * middle, macs=oh * ow * middle * kh * kw)
+        pointwise = Cost(params=middle * filters, macs=oh * ow * filters * middle)
+        return depthwise + pointwise + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
+
+
+@register
+class ConvTranspose(LayerKind):
+    name = "conv_transpose"
+    summary = "transposed convolution (PyTorch ConvTranspose2d): upsamples by the stride"
+    params = {
+        "filters": Param(positive_int, doc="output channels"),
+        "kernel": WINDOW_PARAMS["kernel"],
+        "stride": WINDOW_PARAMS["stride"],
+        "padding": Param(padding(("valid",)), 0, "removed from the output: p, [h, w] or [top, bottom, left, right]"),
+        "output_padding": Param(non_negative_pair, 0, "extra rows/columns added on the bottom/right"),
+        "dilation": WINDOW_PARAMS["dilation"],
+        "groups": Param(positive_int, 1, "channel groups"),
+        **BIAS,
+        **FUSED_PARAMS,
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        groups, filters = p["groups"], p["filters"]
+        if c % groups or filters % groups:
+            raise SpecError(
+                f"groups {groups} must divide both input channels {c} and filters {filters}",
+                expected="channels and filters divisible by groups",
+            )
+        top, bottom, left, right = p["padding"]
+        sizes = []
+        for size, k, s, d, extra, cut in zip(
+            (h, w), p["kernel"], p["stride"], p["dilation"], p["output_padding"], (top + bottom, left + right)
+        ):
+            if extra >= max(s, d):
+                raise SpecError(
+                    f"output_padding {extra} is not smaller than stride {s} or dilation {d}",
+                    expected="output_padding < max(stride, dilation)",
+                )
+            sizes.append((size - 1) * s - cut + span(k, d) + extra)
+        if min(sizes) < 1:
+            raise SpecError(
+                f"padding {p['padding']} removes the whole output ({sizes[0]}×{sizes[1]})",
+                expected="less padding",
+            )
+        return (sizes[0], sizes[1], filters)
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        h, w, c = inputs[0]
+        oh, ow, filters = out
+        kh, kw = p["kernel"]
+        per_input = kh * kw * (filters // p["groups"])  # each input element is scattered to these
+        conv = Cost(params=c * per_input, macs=h * w * c * per_input)
+        return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)

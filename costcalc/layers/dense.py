@@ -1,0 +1,23 @@
+"""Fully connected (dense / linear) layers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .base import FUSED_PARAMS, Cost, LayerKind, Param, Params, Shape, elements, fused_cost, positive_int, register
+from .conv import BIAS, bias_cost
+
+
+@register
+class FullyConnected(LayerKind):
+    name = "fc"
+    summary = "fully connected layer; an H×W×C input is flattened to H·W·C features first"
+    params = {"units": Param(positive_int, doc="output features"), **BIAS, **FUSED_PARAMS}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (p["units"],)
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        units = p["units"]
+        features = elements(inputs[0])
+        return Cost(params=features * units, macs=features * units) + bias_cost(p, units, 1) + fused_cost(p, out)

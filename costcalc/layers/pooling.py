@@ -1,0 +1,123 @@
+"""Pooling: windowed max/average, global and adaptive pools."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .base import Cost, LayerKind, Param, Params, Shape, boolean, padding, positive_pair, register, spatial
+from .windows import resolve_padding, slide, span
+
+_WINDOW = {
+    "kernel": Param(positive_pair, doc="window size: one number or [h, w]"),
+    "stride": Param(positive_pair, None, "step: one number or [h, w]; default the kernel size"),
+    "padding": Param(padding(), 0, "'valid' (= 0), 'same', p, [h, w] or [top, bottom, left, right]"),
+    "ceil_mode": Param(boolean, False, "round the output size up, as PyTorch's ceil_mode"),
+}
+
+
+def pool_output(p: Params, inputs: Sequence[Shape], kind: str, dilation: tuple[int, int] = (1, 1)) -> Shape:
+    h, w, c = spatial(inputs[0], kind)
+    kernel = p["kernel"]
+    stride = p["stride"] or kernel
+    window = (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
+    pad = resolve_padding(p["padding"], (h, w), window, stride)
+    return (*slide("pool window", (h, w), window, stride, pad, p["ceil_mode"], kernel=kernel), c)
+
+
+@register
+class MaxPool(LayerKind):
+    name = "max_pool"
+    summary = "max pooling over f×f windows"
+    params = {**_WINDOW, "dilation": Param(positive_pair, 1, "spacing between window taps")}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return pool_output(p, inputs, self.name, p["dilation"])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        kh, kw = p["kernel"]
+        oh, ow, c = out
+        return Cost(other_ops=oh * ow * c * (kh * kw - 1))  # f·f − 1 comparisons per output
+
+
+@register
+class AvgPool(LayerKind):
+    name = "avg_pool"
+    summary = "average pooling over f×f windows"
+    params = dict(_WINDOW)
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return pool_output(p, inputs, self.name)
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        kh, kw = p["kernel"]
+        oh, ow, c = out
+        return Cost(other_ops=oh * ow * c * kh * kw)  # f·f − 1 adds and one divide per output
+
+
+@register
+class GlobalAvgPool(LayerKind):
+    name = "global_avg_pool"
+    summary = "average over all positions: H×W×C → 1×1×C"
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (1, 1, spatial(inputs[0], self.name)[2])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        h, w, c = inputs[0]
+        return Cost(other_ops=c * h * w)  # H·W − 1 adds and one divide per channel
+
+
+@register
+class GlobalMaxPool(LayerKind):
+    name = "global_max_pool"
+    summary = "maximum over all positions: H×W×C → 1×1×C"
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (1, 1, spatial(inputs[0], self.name)[2])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        h, w, c = inputs[0]
+        return Cost(other_ops=c * (h * w - 1))
+
+
+def adaptive_windows(size: int, out: int) -> int:
+    """Sum of the window lengths PyTorch's adaptive pools use along one axis.
+
+    Window i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
+    """
+    return sum(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+
+
+_OUTPUT = {"output": Param(positive_pair, doc="output size: one number or [h, w]")}
+
+
+@register
+class AdaptiveAvgPool(LayerKind):
+    name = "adaptive_avg_pool"
+    summary = "average pooling to a fixed output size (PyTorch AdaptiveAvgPool2d)"
+    params = _OUTPUT
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (*p["output"], spatial(inputs[0], self.name)[2])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        h, w, c = inputs[0]
+        oh, ow, _ = out
+        window_elements = adaptive_windows(h, oh) * adaptive_windows(w, ow)
+        return Cost(other_ops=c * window_elements)  # per output: window − 1 adds and one divide
+
+
+@register
+class AdaptiveMaxPool(LayerKind):
+    name = "adaptive_max_pool"
+    summary = "max pooling to a fixed output size (PyTorch AdaptiveMaxPool2d)"
+    params = _OUTPUT
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (*p["output"], spatial(inputs[0], self.name)[2])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        h, w, c = inputs[0]
+        oh, ow, _ = out
+        window_elements = adaptive_windows(h, oh) * adaptive_windows(w, ow)
+        return Cost(other_ops=c * (window_elements - oh * ow))  # window − 1 comparisons per output

@@ -1,0 +1,156 @@
+"""Layers that reshape, select or resample without learned weights."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import SpecError
+from .base import (
+    Cost,
+    LayerKind,
+    Param,
+    Params,
+    Shape,
+    choice,
+    elements,
+    non_negative_int,
+    number,
+    padding,
+    positive_int,
+    positive_pair,
+    register,
+    spatial,
+)
+
+
+class Free(LayerKind):
+    """A layer that computes nothing (the output is the input, moved or reshaped)."""
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        return Cost()
+
+
+@register
+class NetworkInput(Free):
+    name = "input"
+    summary = "the network input (added by costcalc, not written in specs)"
+    min_inputs, max_inputs = 0, 0
+    internal = True
+
+
+@register
+class Identity(Free):
+    name = "identity"
+    summary = "passes its input through unchanged"
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+
+@register
+class Dropout(Free):
+    name = "dropout"
+    summary = "dropout: inactive at inference, so no cost"
+    params = {"rate": Param(number(0.0, 1.0), 0.5, "fraction dropped while training")}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+
+@register
+class Flatten(Free):
+    name = "flatten"
+    summary = "H×W×C → a flat vector of H·W·C"
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (elements(inputs[0]),)
+
+
+@register
+class ZeroPad(Free):
+    name = "zero_pad"
+    summary = "pad with zeros around the image"
+    params = {"padding": Param(padding(()), doc="p, [h, w] or [top, bottom, left, right]")}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        top, bottom, left, right = p["padding"]
+        return (h + top + bottom, w + left + right, c)
+
+
+@register
+class ChannelSlice(Free):
+    name = "channel_slice"
+    summary = "channels start ≤ c < stop of the input"
+    params = {
+        "start": Param(non_negative_int, 0, "first channel kept (from 0)"),
+        "stop": Param(positive_int, doc="one past the last channel kept"),
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        channels = inputs[0][-1]
+        start, stop = p["start"], p["stop"]
+        if not start < stop <= channels:
+            raise SpecError(
+                f"slice {start}:{stop} of {channels} channels",
+                expected=f"0 ≤ start < stop ≤ {channels}",
+            )
+        return (*inputs[0][:-1], stop - start)
+
+
+@register
+class ChannelSplit(Free):
+    name = "channel_split"
+    summary = "part `index` of the channels split into `parts` equal parts (ShuffleNet v2)"
+    params = {
+        "parts": Param(positive_int, 2, "number of equal parts"),
+        "index": Param(non_negative_int, doc="which part, from 0"),
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        channels = inputs[0][-1]
+        parts, index = p["parts"], p["index"]
+        if channels % parts:
+            raise SpecError(f"{channels} channels do not split into {parts} equal parts",
+                            expected=f"parts dividing {channels}")
+        if index >= parts:
+            raise SpecError(f"index {index} of {parts} parts", expected=f"index < {parts}")
+        return (*inputs[0][:-1], channels // parts)
+
+
+@register
+class ChannelShuffle(Free):
+    name = "channel_shuffle"
+    summary = "interleave channels across groups (ShuffleNet)"
+    params = {"groups": Param(positive_int, doc="number of groups")}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        channels = inputs[0][-1]
+        if channels % p["groups"]:
+            raise SpecError(f"{channels} channels do not divide into {p['groups']} groups",
+                            expected="groups dividing the channels")
+        return inputs[0]
+
+
+@register
+class Upsample(LayerKind):
+    name = "upsample"
+    summary = "resize by an integer scale or to a size, nearest or bilinear"
+    params = {
+        "scale": Param(positive_pair, None, "integer factor: one number or [h, w]"),
+        "size": Param(positive_pair, None, "output size [h, w] (instead of scale)"),
+        "mode": Param(choice("nearest", "bilinear"), "nearest", "nearest or bilinear"),
+    }
+    BILINEAR_OPS = 7  # per output element: 4 weighted samples = 4 multiplies + 3 adds
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        if (p["scale"] is None) == (p["size"] is None):
+            raise SpecError("upsample needs exactly one of scale and size", expected="scale: 2 or size: [h, w]")
+        if p["size"] is not None:
+            return (*p["size"], c)
+        sh, sw = p["scale"]
+        return (h * sh, w * sw, c)
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        return Cost(other_ops=self.BILINEAR_OPS * elements(out) if p["mode"] == "bilinear" else 0)
