@@ -1,0 +1,166 @@
+"""Graph -> costs: per-layer and per-block figures and totals, as plain integers in frozen dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import CostcalcError
+from .expressions import Value
+from .graph import TOP, Graph
+from .layers import KINDS, Shape, elements
+
+DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class LayerCost:
+    """One layer's figures for the whole batch (``output`` excludes the batch axis)."""
+
+    name: str
+    kind: str
+    block: str | None  # dotted name of the innermost enclosing block
+    depth: int  # number of enclosing blocks
+    inputs: tuple[str, ...]
+    output: Shape
+    params: int
+    non_trainable: int
+    macs: int
+    other_ops: int
+    activations: int
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+@dataclass(frozen=True, slots=True)
+class BlockCost:
+    """A block (or a repeat group) with the sums of every layer inside it."""
+
+    name: str
+    kind: str  # block definition name, or the layer kind that a repeat group repeats
+    block: str | None  # enclosing block
+    depth: int  # number of blocks enclosing this one
+    repeat: int  # repetitions for a repeat group, 0 for one block instance
+    layers: int  # how many layers it holds
+    output: Shape
+    params: int
+    non_trainable: int
+    macs: int
+    other_ops: int
+    activations: int
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    params: int
+    non_trainable: int
+    macs: int
+    flops: int
+    other_ops: int
+    activations: int
+    param_bytes: int
+    activation_bytes: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    name: str
+    description: str
+    source: str
+    file: str
+    input: Shape
+    batch: int
+    dtype: str
+    variables: Mapping[str, Value]
+    layers: tuple[LayerCost, ...]
+    blocks: tuple[BlockCost, ...]
+    totals: Totals
+
+    def rows(self, depth: int | None = None) -> list[LayerCost | BlockCost]:
+        """Layers in order, with every block nested deeper than ``depth`` folded into one row.
+
+        ``depth`` 1 shows the top-level entries only (each top-level block as one row);
+        None shows every layer.
+        """
+        if depth is None:
+            return list(self.layers)
+        by_name = {b.name: b for b in self.blocks}
+        rows: list[LayerCost | BlockCost] = []
+        shown: set[str] = set()
+        for layer in self.layers:
+            if layer.depth < depth:
+                rows.append(layer)
+                continue
+            block = by_name[layer.block]  # type: ignore[index]
+            while block.depth >= depth:  # climb to the ancestor that sits at the fold depth
+                block = by_name[block.block]  # type: ignore[index]
+            if block.name not in shown:
+                shown.add(block.name)
+                rows.append(block)
+        return rows
+
+
+class AnalysisError(CostcalcError):
+    """Bad analysis settings (batch, dtype)."""
+
+
+def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
+    """Costs of every layer of ``graph`` for ``batch`` inputs, and totals; bytes use ``dtype``."""
+    if not isinstance(batch, int) or batch < 1:
+        raise AnalysisError(f"batch must be a whole number ≥ 1, got {batch!r}")
+    if dtype not in DTYPE_BYTES:
+        raise AnalysisError(f"unknown dtype '{dtype}'; expected one of " + ", ".join(DTYPE_BYTES))
+    nodes = graph.nodes
+    sums = [[0, 0, 0, 0, 0, 0] for _ in graph.blocks]  # params, non_trainable, macs, other, acts, layers
+    depth_of = [b.depth for b in graph.blocks]
+    parent_of = [b.parent for b in graph.blocks]
+    layers = []
+    for node in nodes:
+        kind = KINDS[node.kind]
+        cost = kind.cost(node.params, [nodes[i].shape for i in node.inputs], node.shape)
+        acts = elements(node.shape) * batch
+        macs, other = cost.macs * batch, cost.other_ops * batch
+        block = node.block
+        layers.append(LayerCost(
+            node.name, node.kind, graph.blocks[block].name if block != TOP else None,
+            depth_of[block] if block != TOP else 0,
+            tuple(nodes[i].name for i in node.inputs), node.shape,
+            cost.params, cost.non_trainable, macs, other, acts,
+        ))
+        while block != TOP:
+            s = sums[block]
+            s[0] += cost.params
+            s[1] += cost.non_trainable
+            s[2] += macs
+            s[3] += other
+            s[4] += acts
+            s[5] += 1
+            block = parent_of[block]
+    blocks = tuple(
+        BlockCost(b.name, b.kind, graph.blocks[b.parent].name if b.parent != TOP else None, b.depth - 1,
+                  b.repeat, s[5], nodes[b.output].shape, s[0], s[1], s[2], s[3], s[4])
+        for b, s in zip(graph.blocks, sums)
+    )
+    width = DTYPE_BYTES[dtype]
+    params = sum(x.params for x in layers)
+    non_trainable = sum(x.non_trainable for x in layers)
+    macs = sum(x.macs for x in layers)
+    activations = sum(x.activations for x in layers)
+    totals = Totals(
+        params=params,
+        non_trainable=non_trainable,
+        macs=macs,
+        flops=2 * macs,
+        other_ops=sum(x.other_ops for x in layers),
+        activations=activations,
+        param_bytes=(params + non_trainable) * width,
+        activation_bytes=activations * width,
+    )
+    return Analysis(graph.name, graph.description, graph.source, graph.file, graph.input_shape, batch, dtype,
+                    graph.variables, tuple(layers), blocks, totals)

@@ -1,0 +1,85 @@
+"""Where a spec comes from: a file, standard input ("-"), or a bundled spec by name."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from importlib import resources
+from pathlib import Path
+
+from .errors import Location, SpecError
+from .spec import Spec, parse_spec
+
+MAX_BYTES = 256 * 1024 * 1024
+SUFFIXES = (".yaml", ".yml")
+
+
+def _bundled_dir() -> Path:
+    return Path(str(resources.files("costcalc.specs")))
+
+
+def bundled_names() -> list[str]:
+    """Names of the bundled specs, sorted."""
+    return sorted(p.stem for p in _bundled_dir().glob("*.yaml"))
+
+
+def bundled_path(name: str) -> Path | None:
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    path = _bundled_dir() / f"{name}.yaml"
+    return path if name and "/" not in name and path.is_file() else None
+
+
+def decode(data: bytes, file: str) -> str:
+    if b"\x00" in data:
+        raise SpecError("this is a binary file, not a YAML spec", location=Location(file),
+                        expected="a UTF-8 text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"not UTF-8 text (byte {exc.start} is invalid)", location=Location(file),
+                        expected="a UTF-8 text file") from None
+
+
+def read_file(path: Path) -> str:
+    file = str(path)
+    try:
+        if path.is_dir():
+            raise SpecError("this is a folder, not a spec file", location=Location(file),
+                            expected="a .yaml file")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror or exc}", location=Location(file)) from None
+    if len(data) > MAX_BYTES:
+        raise SpecError(f"the file is larger than {MAX_BYTES // 2**20} MiB", location=Location(file),
+                        expected="a spec of a sensible size")
+    return decode(data, file)
+
+
+def resolve(ref: str) -> Path | None:
+    """The file ``ref`` names: a real file wins, else the bundled spec of that name; None for stdin."""
+    if ref == "-":
+        return None
+    path = Path(ref)
+    if path.exists():
+        return path
+    bundled = bundled_path(ref)
+    if bundled is not None:
+        return bundled
+    names = bundled_names()
+    near = difflib.get_close_matches(Path(ref).stem, names, n=3)
+    hint = ("did you mean " + " or ".join(f"'{n}'" for n in near) + "? ") if near else ""
+    raise SpecError(f"no spec file '{ref}' and no bundled spec of that name",
+                    expected="a path to a YAML spec, '-' for standard input, or a bundled name",
+                    hint=hint + "`costcalc specs` lists the bundled ones")
+
+
+def load_spec(ref: str) -> Spec:
+    """Read and parse the spec ``ref`` names (see :func:`resolve`)."""
+    path = resolve(ref)
+    if path is None:
+        data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        return parse_spec(decode(data, "<stdin>"), "<stdin>", "stdin")
+    return parse_spec(read_file(path), str(path), path.stem)

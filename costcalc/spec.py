@@ -1,0 +1,413 @@
+"""The spec language: YAML text -> validated, immutable spec objects that remember their lines.
+
+This stage checks structure only (keys, types, names, kinds); values stay raw (numbers or
+expression strings) because they are evaluated later with variables, block arguments and input
+shapes in scope (see graph.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ErrorCollector, Location, SpecError
+from .expressions import CONSTANTS, FUNCTIONS
+from .layers import KINDS
+from .yaml_source import Mark, YList, YMap, load_yaml
+
+TOP_KEYS = ("name", "description", "source", "input", "vars", "blocks", "layers")
+BLOCK_KEYS = ("description", "args", "vars", "layers", "output")
+ENTRY_KEYS = ("kind", "name", "input", "inputs", "repeat", "when", "first")
+
+# names an expression can read that a spec cannot define itself
+SHAPE_NAMES = ("in_height", "in_width", "in_channels")
+RESERVED_NAMES = frozenset(SHAPE_NAMES) | {"index"} | set(FUNCTIONS) | set(CONSTANTS)
+INPUT_NAME = "input"  # inside a block, the block's input; at the top, the network input
+
+_LAYER_NAME = re.compile(r"[^\s.\x00-\x1f\x7f]{1,100}")
+
+REQUIRED = object()  # marks a block argument without default
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a `layers:` list: a layer, or a use of a block, with raw (unevaluated) values."""
+
+    kind: str
+    name: str | None
+    inputs: tuple[str, ...] | None  # None: the previous entry (or the scope's input)
+    params: dict[str, Any]
+    repeat: Any
+    when: Any
+    first: dict[str, Any] | None  # overrides for the first repetition
+    mark: Mark
+    marks: dict[str, Mark]  # where each value starts; first's values under "first.<key>"
+
+
+@dataclass(frozen=True, slots=True)
+class BlockDef:
+    """A reusable block: named arguments with defaults, its own vars, and layers."""
+
+    name: str
+    description: str
+    args: dict[str, Any]  # name -> raw default, or REQUIRED
+    vars: dict[str, Any]
+    layers: tuple[Entry, ...]
+    output: str | None
+    mark: Mark
+    marks: dict[str, Mark]  # where each key's value starts; args and vars under "args.<name>", "vars.<name>"
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    description: str
+    source: str
+    input: Any  # raw: a list of 1 or 3 dims (numbers or expressions)
+    vars: dict[str, Any]
+    blocks: dict[str, BlockDef]
+    layers: tuple[Entry, ...]
+    file: str
+    marks: dict[str, Mark] = field(default_factory=dict)  # top-level keys; each var under "vars.<name>"
+
+    def location(self, mark: Mark | None) -> Location:
+        return Location(self.file, *mark) if mark else Location(self.file)
+
+
+def suggest(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class _Parser:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors = ErrorCollector()
+
+    def fail(self, mark: Mark | None, message: str, **kw: Any) -> None:
+        location = Location(self.file, *mark) if mark else Location(self.file)
+        self.errors.add(SpecError(message, location=location, **kw))
+
+    def mapping(self, value: Any, mark: Mark | None, what: str) -> YMap | None:
+        if isinstance(value, YMap):
+            return value
+        self.fail(mark, f"{what} is {_kind_of(value)}", expected="a mapping (key: value lines)")
+        return None
+
+    def check_keys(self, data: YMap, allowed: tuple[str, ...] | list[str], what: str,
+                   extension_keys: bool = False) -> None:
+        for key in data:
+            if extension_keys and key.startswith("x-"):
+                continue  # free-form, e.g. to hold YAML anchors: x-bn-relu: &bn_relu {bn: true, ...}
+            if key not in allowed:
+                near = suggest(key, allowed)
+                self.fail(
+                    data.key_marks[key],
+                    f"unknown key '{key}' in {what}" + (f"; {near}" if near else ""),
+                    expected="one of " + ", ".join(allowed) + (" (or x-anything for anchors)" if extension_keys else ""),
+                )
+
+    def text(self, data: YMap, key: str, default: str = "") -> str:
+        value = data.get(key, default)
+        if isinstance(value, str):
+            return value
+        self.fail(data.marks.get(key), f"'{key}' is {_kind_of(value)}", expected="text")
+        return default
+
+    # ------------------------------------------------------------------ top level
+
+    def spec(self, root: Any, default_name: str) -> Spec | None:
+        if root is None:
+            self.fail(None, "the spec is empty", expected="a mapping with input: and layers:")
+            return None
+        data = self.mapping(root, getattr(root, "mark", None), "the spec")
+        if data is None:
+            return None
+        self.check_keys(data, TOP_KEYS, "the spec", extension_keys=True)
+        for key in ("input", "layers"):
+            if key not in data:
+                self.fail(data.mark, f"the spec has no '{key}'", expected=f"a top-level '{key}:'")
+        blocks = self.blocks(data.get("blocks"), data.marks.get("blocks"))
+        layers = self.entries(data["layers"], data.marks["layers"], set(blocks), "layers") if "layers" in data else ()
+        self.check_block_uses(layers, blocks)
+        for block in blocks.values():
+            self.check_block_uses(block.layers, blocks)
+        marks = dict(data.marks)
+        return Spec(
+            name=self.text(data, "name", default_name) or default_name,
+            description=self.text(data, "description"),
+            source=self.text(data, "source"),
+            input=self.input(data) if "input" in data else None,
+            vars=self.variables(data.get("vars"), data.marks.get("vars"), "vars", marks),
+            blocks=blocks,
+            layers=layers,
+            file=self.file,
+            marks=marks,
+        )
+
+    def input(self, data: YMap) -> Any:
+        raw, mark = data["input"], data.marks["input"]
+        if isinstance(raw, str) and re.fullmatch(r"\s*\d+(\s*[x×]\s*\d+)*\s*", raw):
+            raw = [int(part) for part in re.split(r"[x×]", raw)]
+        if isinstance(raw, list) and len(raw) in (1, 3) and all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in raw):
+            return list(raw)
+        self.fail(mark, f"input is {_kind_of(raw)}",
+                  expected="[height, width, channels] (channels last, e.g. [224, 224, 3]) or [features]")
+        return None
+
+    def variables(self, raw: Any, mark: Mark | None, what: str, marks: dict[str, Mark]) -> dict[str, Any]:
+        """Name -> raw value; each value's mark goes into ``marks`` as "<what>.<name>"."""
+        if raw is None:
+            return {}
+        data = self.mapping(raw, mark, f"'{what}'")
+        if data is None:
+            return {}
+        out: dict[str, Any] = {}
+        for name, value in data.items():
+            self.check_variable_name(name, data.key_marks[name], what)
+            if isinstance(value, (int, float, str)):  # bool is an int
+                out[name] = value
+                marks[f"{what}.{name}"] = data.marks[name]
+            else:
+                self.fail(data.marks[name], f"{what} '{name}' is {_kind_of(value)}",
+                          expected="a number, true/false or an expression")
+        return out
+
+    def check_variable_name(self, name: str, mark: Mark, what: str) -> None:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            self.fail(mark, f"'{name}' cannot be used in expressions",
+                      expected=f"a {what} name made of letters, digits and _ (not starting with a digit)")
+        elif name in RESERVED_NAMES:
+            self.fail(mark, f"'{name}' is a reserved name", expected=f"a {what} name other than " + ", ".join(sorted(RESERVED_NAMES)))
+
+    # ------------------------------------------------------------------ blocks
+
+    def blocks(self, raw: Any, mark: Mark | None) -> dict[str, BlockDef]:
+        if raw is None:
+            return {}
+        data = self.mapping(raw, mark, "'blocks'")
+        if data is None:
+            return {}
+        names = set(data)
+        for name in data:
+            if name in KINDS:
+                self.fail(data.key_marks[name], f"block '{name}' has the name of a layer kind",
+                          expected="a block name that is not a layer kind")
+            elif not name.isidentifier():
+                self.fail(data.key_marks[name], f"block name '{name}' is not a plain name",
+                          expected="letters, digits and _")
+        out = {}
+        for name, body in data.items():
+            block = self.block(name, body, data.marks[name], names)
+            if block is not None:
+                out[name] = block
+        return out
+
+    def block(self, name: str, raw: Any, mark: Mark, block_names: set[str]) -> BlockDef | None:
+        data = self.mapping(raw, mark, f"block '{name}'")
+        if data is None:
+            return None
+        self.check_keys(data, BLOCK_KEYS, f"block '{name}'")
+        args: dict[str, Any] = {}
+        marks = dict(data.marks)
+        raw_args = data.get("args")
+        if raw_args is not None:
+            arg_map = self.mapping(raw_args, data.marks.get("args"), f"the args of block '{name}'")
+            for arg, default in (arg_map or {}).items():
+                self.check_variable_name(arg, arg_map.key_marks[arg], "argument")
+                marks[f"args.{arg}"] = arg_map.marks[arg]
+                if default is None:
+                    args[arg] = REQUIRED
+                elif isinstance(default, (int, float, str)):
+                    args[arg] = default
+                else:
+                    self.fail(arg_map.marks[arg], f"default of argument '{arg}' is {_kind_of(default)}",
+                              expected="a number, true/false, an expression, or nothing (required)")
+        block_vars = self.variables(data.get("vars"), data.marks.get("vars"), "vars", marks)
+        for clash in set(block_vars) & set(args):
+            self.fail(data.marks.get("vars"), f"'{clash}' is both an argument and a var of block '{name}'",
+                      expected="distinct names")
+        if "layers" not in data:
+            self.fail(data.mark, f"block '{name}' has no 'layers'", expected="a 'layers:' list")
+            return None
+        layers = self.entries(data["layers"], data.marks["layers"], block_names, f"block '{name}'")
+        output = data.get("output")
+        if output is not None and not isinstance(output, str):
+            self.fail(data.marks["output"], f"output is {_kind_of(output)}", expected="the name of a layer in the block")
+            output = None
+        return BlockDef(name, self.text(data, "description"), args, block_vars, layers, output, data.mark, marks)
+
+    # ------------------------------------------------------------------ layer entries
+
+    def entries(self, raw: Any, mark: Mark | None, block_names: set[str], where: str) -> tuple[Entry, ...]:
+        if not isinstance(raw, YList) or not raw:
+            self.fail(mark, f"the layers of {where} are {_kind_of(raw)}", expected="a non-empty list of layers")
+            return ()
+        out = []
+        seen: dict[str, Mark] = {}
+        for item, item_mark in zip(raw, raw.marks):
+            entry = self.entry(item, item_mark, block_names)
+            if entry is None:
+                continue
+            if entry.name is not None:
+                if entry.name in seen:
+                    self.fail(entry.marks["name"], f"duplicate layer name '{entry.name}' in {where} (first at line {seen[entry.name][0]})",
+                              expected="unique names within a block")
+                seen[entry.name] = entry.marks["name"]
+            out.append(entry)
+        return tuple(out)
+
+    def entry(self, raw: Any, mark: Mark, block_names: set[str]) -> Entry | None:
+        if self.errors.full:
+            return None
+        data = self.mapping(raw, mark, "a layer")
+        if data is None:
+            return None
+        kind = data.get("kind")
+        if not isinstance(kind, str):
+            what = "has no 'kind'" if kind is None else f"has kind {_kind_of(kind)}"
+            self.fail(data.mark, f"the layer {what}", expected="kind: a layer kind or a block name")
+            return None
+        layer_kind = KINDS.get(kind)
+        if layer_kind is not None and layer_kind.internal:
+            layer_kind = None
+        if layer_kind is None and kind not in block_names:
+            options = [k for k, v in KINDS.items() if not v.internal] + list(block_names)
+            near = suggest(kind, options)
+            self.fail(data.marks["kind"], f"unknown kind '{kind}'" + (f"; {near}" if near else ""),
+                      expected="a layer kind (costcalc kinds lists them) or a block defined under blocks:")
+            return None
+        allowed = list(layer_kind.params) if layer_kind else None  # a block's args: check_block_uses
+        name = self.layer_name(data)
+        inputs = self.inputs(data)
+        params: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in ENTRY_KEYS:
+                continue
+            params[key] = value
+        self.check_params(params, data, kind, allowed)
+        first = None
+        marks = dict(data.marks)
+        if "first" in data:
+            first_map = self.mapping(data["first"], data.marks["first"], "'first'")
+            if first_map is not None:
+                if "repeat" not in data:
+                    self.fail(data.marks["first"], "'first' without 'repeat'", expected="repeat: N beside first:")
+                self.check_params(dict(first_map), first_map, kind, allowed)
+                first = dict(first_map)
+                marks.update({f"first.{k}": m for k, m in first_map.marks.items()})
+        if layer_kind is not None:
+            for pname, prm in layer_kind.params.items():
+                if prm.required and pname not in params:
+                    self.fail(data.mark, f"{kind} layer{_named(name)} has no '{pname}'",
+                              expected=f"{pname}: {prm.doc}" if prm.doc else f"a value for '{pname}'")
+        return Entry(kind, name, inputs, params, data.get("repeat"), data.get("when"), first, data.mark, marks)
+
+    def check_params(self, params: dict[str, Any], data: YMap, kind: str, allowed: list[str] | None) -> None:
+        if allowed is None:
+            return
+        for key in params:
+            if key not in allowed:
+                near = suggest(key, list(allowed) + list(ENTRY_KEYS))
+                self.fail(
+                    data.key_marks[key],
+                    f"'{key}' is not a parameter of {kind}" + (f"; {near}" if near else ""),
+                    expected=("one of " + ", ".join(allowed)) if allowed else f"{kind} takes no parameters",
+                    hint=_COMMA_HINT if _split_by_comma(key) else None,
+                )
+
+    def check_block_uses(self, entries: tuple[Entry, ...], blocks: dict[str, BlockDef]) -> None:
+        """Arguments of block uses, checked once every block is known (a block may be used before it is defined)."""
+        for entry in entries:
+            block = blocks.get(entry.kind)
+            if block is None:
+                continue
+            for values, prefix in ((entry.params, ""), (entry.first or {}, "first.")):
+                for key in values:
+                    if key not in block.args:
+                        near = suggest(key, list(block.args) + list(ENTRY_KEYS))
+                        self.fail(entry.marks.get(prefix + key, entry.mark),
+                                  f"'{key}' is not an argument of block '{block.name}'" + (f"; {near}" if near else ""),
+                                  expected=("one of " + ", ".join(block.args)) if block.args else f"block '{block.name}' takes no arguments")
+            for arg, default in block.args.items():
+                if default is REQUIRED and arg not in entry.params:
+                    self.fail(entry.mark, f"block '{block.name}' used{_named(entry.name)} without its argument '{arg}'",
+                              expected=f"{arg}: a value")
+
+    def layer_name(self, data: YMap) -> str | None:
+        name = data.get("name")
+        if name is None:
+            return None
+        if isinstance(name, (int, float)) and not isinstance(name, bool):
+            name = str(name)
+        if not isinstance(name, str) or not _LAYER_NAME.fullmatch(name):
+            self.fail(data.marks["name"], f"layer name {name!r} is not usable",
+                      expected="1 to 100 characters without spaces, dots or control characters")
+            return None
+        if name == INPUT_NAME:
+            self.fail(data.marks["name"], "'input' is reserved for the input of the network or block",
+                      expected="another name")
+            return None
+        return name
+
+    def inputs(self, data: YMap) -> tuple[str, ...] | None:
+        if "input" in data and "inputs" in data:
+            self.fail(data.key_marks["inputs"], "both 'input' and 'inputs' given", expected="one of them")
+        key = "inputs" if "inputs" in data else "input" if "input" in data else None
+        if key is None:
+            return None
+        raw = data[key]
+        items = raw if isinstance(raw, list) else [raw]
+        names = []
+        for item in items:
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str):
+                self.fail(data.marks[key], f"{key} holds {_kind_of(item)}", expected="layer names")
+                return None
+            names.append(item)
+        if not names:
+            self.fail(data.marks[key], f"{key} is empty", expected="one or more layer names")
+            return None
+        return tuple(names)
+
+
+_COMMA_HINT = 'inside { ... } a comma ends the value: quote an expression that has one, "max(1, x)"'
+
+
+def _split_by_comma(key: str) -> bool:
+    """A key like 'width_mult))' is the tail of an unquoted expression cut at its comma."""
+    return any(c in key for c in "()*+/ ")
+
+
+def _named(name: str | None) -> str:
+    return f" '{name}'" if name else ""
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, YMap) or isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{value}'" if len(value) < 60 else "a text"
+    if value is None:
+        return "empty"
+    return type(value).__name__
+
+
+def parse_spec(text: str, file: str, default_name: str = "spec") -> Spec:
+    """Parse and structurally validate a spec; all problems found are raised together."""
+    parser = _Parser(file)
+    root = load_yaml(text, file)
+    spec = parser.spec(root, default_name)
+    parser.errors.raise_if_any()
+    assert spec is not None
+    return spec

@@ -1,0 +1,1 @@
+"""The bundled specs (YAML files beside this module)."""
