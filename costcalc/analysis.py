@@ -127,12 +127,21 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
         acts = elements(node.shape) * batch
         macs, other = cost.macs * batch, cost.other_ops * batch
         block = node.block
-        layers.append(LayerCost(
-            node.name, node.kind, graph.blocks[block].name if block != TOP else None,
-            depth_of[block] if block != TOP else 0,
-            tuple(nodes[i].name for i in node.inputs), node.shape,
-            cost.params, cost.non_trainable, macs, other, acts,
-        ))
+        layers.append(
+            LayerCost(
+                node.name,
+                node.kind,
+                graph.blocks[block].name if block != TOP else None,
+                depth_of[block] if block != TOP else 0,
+                tuple(nodes[i].name for i in node.inputs),
+                node.shape,
+                cost.params,
+                cost.non_trainable,
+                macs,
+                other,
+                acts,
+            )
+        )
         while block != TOP:
             s = sums[block]
             s[0] += cost.params
@@ -143,8 +152,20 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
             s[5] += 1
             block = parent_of[block]
     blocks = tuple(
-        BlockCost(b.name, b.kind, graph.blocks[b.parent].name if b.parent != TOP else None, b.depth - 1,
-                  b.repeat, s[5], nodes[b.output].shape, s[0], s[1], s[2], s[3], s[4])
+        BlockCost(
+            b.name,
+            b.kind,
+            graph.blocks[b.parent].name if b.parent != TOP else None,
+            b.depth - 1,
+            b.repeat,
+            s[5],
+            nodes[b.output].shape,
+            s[0],
+            s[1],
+            s[2],
+            s[3],
+            s[4],
+        )
         for b, s in zip(graph.blocks, sums)
     )
     width = DTYPE_BYTES[dtype]
@@ -162,5 +183,16 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
         param_bytes=(params + non_trainable) * width,
         activation_bytes=activations * width,
     )
-    return Analysis(graph.name, graph.description, graph.source, graph.file, graph.input_shape, batch, dtype,
-                    graph.variables, tuple(layers), blocks, totals)
+    return Analysis(
+        graph.name,
+        graph.description,
+        graph.source,
+        graph.file,
+        graph.input_shape,
+        batch,
+        dtype,
+        graph.variables,
+        tuple(layers),
+        blocks,
+        totals,
+    )

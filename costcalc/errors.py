@@ -133,4 +133,3 @@ class ErrorCollector:
             raise self.errors[0]
         if self.errors:
             raise SpecErrors(self.errors, self.truncated)
-

@@ -190,7 +190,7 @@ def _compile_name(name: str) -> Compiled:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-            raise _Fail(f"name '{name}' is not defined{hint} (defined here: {shown or 'none'})")
+            raise _Fail(f"name '{name}' is not defined{hint} (defined here: {shown or 'none'})") from None
 
     return lookup
 

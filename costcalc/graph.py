@@ -191,8 +191,16 @@ class _Builder:
         self.nodes.append(Node(INPUT_NAME, "input", {}, (), shape, TOP, spec.marks.get("input")))
         self.scope(spec.layers, env, 0, "", TOP, ())
         self.errors.raise_if_any()
-        return Graph(spec.name, spec.description, spec.source, spec.file, shape,
-                     dict(env.values), tuple(self.nodes), tuple(self.blocks))
+        return Graph(
+            spec.name,
+            spec.description,
+            spec.source,
+            spec.file,
+            shape,
+            dict(env.values),
+            tuple(self.nodes),
+            tuple(self.blocks),
+        )
 
     def global_env(self, overrides: Mapping[str, Any]) -> Env:
         spec = self.spec
@@ -200,9 +208,14 @@ class _Builder:
             if name not in spec.vars:
                 known = ", ".join(spec.vars) or "none"
                 near = difflib.get_close_matches(name, list(spec.vars), n=1)
-                self.errors.add(SpecError(
-                    f"--set {name}: the spec has no var '{name}'" + (f"; did you mean '{near[0]}'?" if near else ""),
-                    location=Location(spec.file), expected=f"one of its vars: {known}"))
+                self.errors.add(
+                    SpecError(
+                        f"--set {name}: the spec has no var '{name}'"
+                        + (f"; did you mean '{near[0]}'?" if near else ""),
+                        location=Location(spec.file),
+                        expected=f"one of its vars: {known}",
+                    )
+                )
         env = Env({}, None, None)
         for name, raw in spec.vars.items():
             mark = spec.marks.get(f"vars.{name}")
@@ -236,9 +249,14 @@ class _Builder:
             state[name] = 1
             for entry in uses[name]:
                 if state.get(entry.kind) == 1:
-                    cycle = " → ".join(path[path.index(entry.kind):] + [entry.kind])
-                    self.fail(SpecError(f"block '{entry.kind}' uses itself ({cycle})",
-                                        expected="blocks that do not contain themselves"), entry.mark)
+                    cycle = " → ".join(path[path.index(entry.kind) :] + [entry.kind])
+                    self.fail(
+                        SpecError(
+                            f"block '{entry.kind}' uses itself ({cycle})",
+                            expected="blocks that do not contain themselves",
+                        ),
+                        entry.mark,
+                    )
                 elif entry.kind not in state:
                     visit(entry.kind, path + [entry.kind])
             state[name] = 2
@@ -249,9 +267,17 @@ class _Builder:
 
     # scopes ---------------------------------------------------------
 
-    def scope(self, entries: tuple[Entry, ...], env: Env, scope_input: int, prefix: str,
-              block: int, notes: tuple[str, ...], output: str | None = None,
-              output_mark: Mark | None = None) -> int | None:
+    def scope(
+        self,
+        entries: tuple[Entry, ...],
+        env: Env,
+        scope_input: int,
+        prefix: str,
+        block: int,
+        notes: tuple[str, ...],
+        output: str | None = None,
+        output_mark: Mark | None = None,
+    ) -> int | None:
         """Expand one `layers:` list; returns the node index of its output (None if it failed)."""
         names = self.entry_names(entries)
         position = {name: i for i, name in enumerate(names)}
@@ -263,11 +289,19 @@ class _Builder:
                 if ref != INPUT_NAME and ref not in position:
                     ok = False
                     near = difflib.get_close_matches(ref, names, n=1)
-                    hint = "names inside a block are not visible outside it; use the block's name" if "." in ref else None
-                    self.fail(SpecError(
-                        f"input '{ref}' is not a layer here" + (f"; did you mean '{near[0]}'?" if near else ""),
-                        expected="the name of a layer in the same list, or 'input'", hint=hint),
-                        entry.marks.get("inputs", entry.marks.get("input", entry.mark)), prefix + names[i], notes)
+                    hint = (
+                        "names inside a block are not visible outside it; use the block's name" if "." in ref else None
+                    )
+                    self.fail(
+                        SpecError(
+                            f"input '{ref}' is not a layer here" + (f"; did you mean '{near[0]}'?" if near else ""),
+                            expected="the name of a layer in the same list, or 'input'",
+                            hint=hint,
+                        ),
+                        entry.marks.get("inputs", entry.marks.get("input", entry.mark)),
+                        prefix + names[i],
+                        notes,
+                    )
             refs.append(wanted)
         if not ok:
             return None
@@ -283,8 +317,12 @@ class _Builder:
             outputs[names[i]] = self.entry(entries[i], prefix + names[i], inputs, env, block, notes)  # type: ignore[arg-type]
         result = output or names[-1]
         if result not in outputs:
-            self.fail(SpecError(f"output '{result}' is not a layer of the block",
-                                expected="the name of one of its layers"), output_mark, None, notes)
+            self.fail(
+                SpecError(f"output '{result}' is not a layer of the block", expected="the name of one of its layers"),
+                output_mark,
+                None,
+                notes,
+            )
             return None
         return outputs[result]
 
@@ -307,8 +345,15 @@ class _Builder:
             names.append(name)
         return names
 
-    def order(self, entries: tuple[Entry, ...], names: list[str], refs: list[tuple[str, ...]],
-              position: dict[str, int], prefix: str, notes: tuple[str, ...]) -> list[int] | None:
+    def order(
+        self,
+        entries: tuple[Entry, ...],
+        names: list[str],
+        refs: list[tuple[str, ...]],
+        position: dict[str, int],
+        prefix: str,
+        notes: tuple[str, ...],
+    ) -> list[int] | None:
         """Listing order when every input is written above its user; else a topological sort."""
         deps = [[position[r] for r in rs if r != INPUT_NAME] for rs in refs]
         if all(d < i for i, ds in enumerate(deps) for d in ds):
@@ -333,8 +378,12 @@ class _Builder:
         stuck = [i for i, w in enumerate(waiting) if w > 0]
         cycle = self.find_cycle(stuck, deps)
         shown = " → ".join(names[i] for i in cycle + cycle[:1])
-        self.fail(SpecError(f"the inputs form a cycle: {shown}", expected="a network without loops (a DAG)"),
-                  entries[cycle[0]].mark, prefix + names[cycle[0]], notes)
+        self.fail(
+            SpecError(f"the inputs form a cycle: {shown}", expected="a network without loops (a DAG)"),
+            entries[cycle[0]].mark,
+            prefix + names[cycle[0]],
+            notes,
+        )
         return None
 
     @staticmethod
@@ -346,20 +395,27 @@ class _Builder:
             seen[node] = len(path)
             path.append(node)
             node = next(d for d in deps[node] if d in inside)
-        return path[seen[node]:][::-1]
+        cycle = path[seen[node] :][::-1]
+        first = cycle.index(min(cycle))  # start at the entry written first
+        return cycle[first:] + cycle[:first]
 
     # entries --------------------------------------------------------
 
-    def entry(self, entry: Entry, path: str, inputs: list[int], env: Env, block: int,
-              notes: tuple[str, ...]) -> int | None:
+    def entry(
+        self, entry: Entry, path: str, inputs: list[int], env: Env, block: int, notes: tuple[str, ...]
+    ) -> int | None:
         scope = LayerScope(env, self.nodes[inputs[0]].shape, None)
         evaluate_here = lambda text: evaluate(text, scope)  # noqa: E731
         if entry.when is not None:
             try:
                 keep = to_bool(entry.when, evaluate_here)
             except SpecError as exc:
-                self.fail(SpecError(f"when: {exc.message}", expected=exc.expected, hint=exc.hint),
-                          entry.marks.get("when"), path, notes)
+                self.fail(
+                    SpecError(f"when: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    entry.marks.get("when"),
+                    path,
+                    notes,
+                )
                 return None
             if not keep:
                 return inputs[0]  # a layer left out passes its (first) input on
@@ -368,14 +424,24 @@ class _Builder:
             try:
                 count = to_int(entry.repeat, evaluate_here, 1, "a repeat count")
             except SpecError as exc:
-                self.fail(SpecError(f"repeat: {exc.message}", expected=exc.expected, hint=exc.hint),
-                          entry.marks.get("repeat"), path, notes)
+                self.fail(
+                    SpecError(f"repeat: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    entry.marks.get("repeat"),
+                    path,
+                    notes,
+                )
                 return None
         if count is None:
             return self.instance(entry, path, inputs, env, None, block, notes)
         if len(self.nodes) + count > MAX_NODES:
-            self.fail(SpecError(f"repeat {count:,} would make more than {MAX_NODES:,} layers",
-                                expected="a smaller repeat count"), entry.marks.get("repeat"), path, notes)
+            self.fail(
+                SpecError(
+                    f"repeat {count:,} would make more than {MAX_NODES:,} layers", expected="a smaller repeat count"
+                ),
+                entry.marks.get("repeat"),
+                path,
+                notes,
+            )
             return None
         group = self.open_block(path, entry.kind, block, count, entry.mark)
         current = inputs
@@ -388,8 +454,16 @@ class _Builder:
         self.close_block(group, out)  # type: ignore[arg-type]
         return out
 
-    def instance(self, entry: Entry, path: str, inputs: list[int], env: Env, index: int | None,
-                 block: int, notes: tuple[str, ...]) -> int | None:
+    def instance(
+        self,
+        entry: Entry,
+        path: str,
+        inputs: list[int],
+        env: Env,
+        index: int | None,
+        block: int,
+        notes: tuple[str, ...],
+    ) -> int | None:
         kind = KINDS.get(entry.kind)
         if kind is not None and not kind.internal:
             return self.layer(kind, entry, path, inputs, env, index, block, notes)
@@ -406,13 +480,35 @@ class _Builder:
             return entry.marks[f"first.{key}"]
         return entry.marks.get(key, entry.mark)
 
-    def layer(self, kind: LayerKind, entry: Entry, path: str, inputs: list[int], env: Env,
-              index: int | None, block: int, notes: tuple[str, ...]) -> int | None:
+    def layer(
+        self,
+        kind: LayerKind,
+        entry: Entry,
+        path: str,
+        inputs: list[int],
+        env: Env,
+        index: int | None,
+        block: int,
+        notes: tuple[str, ...],
+    ) -> int | None:
         if len(inputs) < kind.min_inputs or (kind.max_inputs is not None and len(inputs) > kind.max_inputs):
             most = kind.max_inputs
-            wanted = f"{kind.min_inputs}" if most == kind.min_inputs else f"{kind.min_inputs} or more" if most is None else f"{kind.min_inputs} to {most}"
-            self.fail(SpecError(f"{kind.name} takes {wanted} input{'s' if wanted != '1' else ''}, got {len(inputs)}",
-                                expected=f"{wanted} names in inputs:"), entry.mark, path, notes)
+            wanted = (
+                f"{kind.min_inputs}"
+                if most == kind.min_inputs
+                else f"{kind.min_inputs} or more"
+                if most is None
+                else f"{kind.min_inputs} to {most}"
+            )
+            self.fail(
+                SpecError(
+                    f"{kind.name} takes {wanted} input{'s' if wanted != '1' else ''}, got {len(inputs)}",
+                    expected=f"{wanted} names in inputs:",
+                ),
+                entry.mark,
+                path,
+                notes,
+            )
             return None
         shapes = [self.nodes[i].shape for i in inputs]
         raw, first = self.values_of(entry, index)
@@ -428,8 +524,16 @@ class _Builder:
             return None
         return self.add_node(Node(path, kind.name, params, tuple(inputs), shape, block, entry.mark), entry, path, notes)
 
-    def typed_params(self, kind: LayerKind, entry: Entry, raw: dict[str, Any], first: bool, scope: LayerScope,
-                     path: str, notes: tuple[str, ...]) -> dict[str, Any] | None:
+    def typed_params(
+        self,
+        kind: LayerKind,
+        entry: Entry,
+        raw: dict[str, Any],
+        first: bool,
+        scope: LayerScope,
+        path: str,
+        notes: tuple[str, ...],
+    ) -> dict[str, Any] | None:
         cache_key = (id(entry), first)
         cached = self.literal_params.get(cache_key)
         if cached is not None:
@@ -443,8 +547,12 @@ class _Builder:
                     typed[name] = param.convert(raw[name], evaluate_here)
                 except SpecError as exc:
                     failed = True
-                    self.fail(SpecError(f"{name}: {exc.message}", expected=exc.expected, hint=exc.hint),
-                              self.mark_of(entry, name, first), path, notes)
+                    self.fail(
+                        SpecError(f"{name}: {exc.message}", expected=exc.expected, hint=exc.hint),
+                        self.mark_of(entry, name, first),
+                        path,
+                        notes,
+                    )
             else:
                 typed[name] = param.default
         if failed:
@@ -453,16 +561,33 @@ class _Builder:
             self.literal_params[cache_key] = typed  # the same for every repetition and instance
         return typed
 
-    def block_use(self, definition: BlockDef, entry: Entry, path: str, inputs: list[int], env: Env,
-                  index: int | None, block: int, notes: tuple[str, ...]) -> int | None:
+    def block_use(
+        self,
+        definition: BlockDef,
+        entry: Entry,
+        path: str,
+        inputs: list[int],
+        env: Env,
+        index: int | None,
+        block: int,
+        notes: tuple[str, ...],
+    ) -> int | None:
         if len(inputs) != 1:
-            self.fail(SpecError(f"block '{definition.name}' takes one input, got {len(inputs)}",
-                                expected="one input"), entry.mark, path, notes)
+            self.fail(
+                SpecError(f"block '{definition.name}' takes one input, got {len(inputs)}", expected="one input"),
+                entry.mark,
+                path,
+                notes,
+            )
             return None
         depth = 1 if block == TOP else self.blocks[block].depth + 1
         if depth > MAX_BLOCK_NESTING:
-            self.fail(SpecError(f"blocks nested deeper than {MAX_BLOCK_NESTING}", expected="shallower nesting"),
-                      entry.mark, path, notes)
+            self.fail(
+                SpecError(f"blocks nested deeper than {MAX_BLOCK_NESTING}", expected="shallower nesting"),
+                entry.mark,
+                path,
+                notes,
+            )
             return None
         shape = self.nodes[inputs[0]].shape
         raw, first = self.values_of(entry, index)
@@ -471,36 +596,57 @@ class _Builder:
         inner = Env(values, self.root_env, shape)
         ok = True
         for arg, default in definition.args.items():
-            source, mark, scope = (raw[arg], self.mark_of(entry, arg, first), caller) if arg in raw else (
-                default, definition.marks.get(f"args.{arg}"), inner)
+            source, mark, scope = (
+                (raw[arg], self.mark_of(entry, arg, first), caller)
+                if arg in raw
+                else (default, definition.marks.get(f"args.{arg}"), inner)
+            )
             if source is REQUIRED:
                 continue  # reported by the parser
             try:
                 values[arg] = evaluate_value(source, scope)
             except SpecError as exc:
                 ok = False
-                self.fail(SpecError(f"argument {arg}: {exc.message}", expected=exc.expected, hint=exc.hint), mark, path, notes)
+                self.fail(
+                    SpecError(f"argument {arg}: {exc.message}", expected=exc.expected, hint=exc.hint), mark, path, notes
+                )
         for var, source in definition.vars.items():
             try:
                 values[var] = evaluate_value(source, inner)
             except SpecError as exc:
                 ok = False
-                self.fail(SpecError(f"var {var}: {exc.message}", expected=exc.expected, hint=exc.hint),
-                          definition.marks.get(f"vars.{var}"), path, notes)
+                self.fail(
+                    SpecError(f"var {var}: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    definition.marks.get(f"vars.{var}"),
+                    path,
+                    notes,
+                )
         if not ok:
             return None
         here = f"block '{definition.name}' used as '{path}' at {self.location(entry.mark)}"
         index_of_block = self.open_block(path, definition.name, block, 0, entry.mark)
-        out = self.scope(definition.layers, inner, inputs[0], path + ".", index_of_block, (here,) + notes,
-                         definition.output, definition.marks.get("output"))
+        out = self.scope(
+            definition.layers,
+            inner,
+            inputs[0],
+            path + ".",
+            index_of_block,
+            (here,) + notes,
+            definition.output,
+            definition.marks.get("output"),
+        )
         if out is not None:
             self.close_block(index_of_block, out)
         return out
 
     def add_node(self, node: Node, entry: Entry, path: str, notes: tuple[str, ...]) -> int | None:
         if len(self.nodes) >= MAX_NODES:
-            self.fail(SpecError(f"the network has more than {MAX_NODES:,} layers", expected="a smaller network"),
-                      entry.mark, path, notes)
+            self.fail(
+                SpecError(f"the network has more than {MAX_NODES:,} layers", expected="a smaller network"),
+                entry.mark,
+                path,
+                notes,
+            )
             return None
         self.nodes.append(node)
         return len(self.nodes) - 1

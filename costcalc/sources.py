@@ -33,28 +33,30 @@ def bundled_path(name: str) -> Path | None:
 
 def decode(data: bytes, file: str) -> str:
     if b"\x00" in data:
-        raise SpecError("this is a binary file, not a YAML spec", location=Location(file),
-                        expected="a UTF-8 text file")
+        raise SpecError("this is a binary file, not a YAML spec", location=Location(file), expected="a UTF-8 text file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 text (byte {exc.start} is invalid)", location=Location(file),
-                        expected="a UTF-8 text file") from None
+        raise SpecError(
+            f"not UTF-8 text (byte {exc.start} is invalid)", location=Location(file), expected="a UTF-8 text file"
+        ) from None
 
 
 def read_file(path: Path) -> str:
     file = str(path)
     try:
         if path.is_dir():
-            raise SpecError("this is a folder, not a spec file", location=Location(file),
-                            expected="a .yaml file")
+            raise SpecError("this is a folder, not a spec file", location=Location(file), expected="a .yaml file")
         with path.open("rb") as stream:
             data = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise SpecError(f"cannot read the file: {exc.strerror or exc}", location=Location(file)) from None
     if len(data) > MAX_BYTES:
-        raise SpecError(f"the file is larger than {MAX_BYTES // 2**20} MiB", location=Location(file),
-                        expected="a spec of a sensible size")
+        raise SpecError(
+            f"the file is larger than {MAX_BYTES // 2**20} MiB",
+            location=Location(file),
+            expected="a spec of a sensible size",
+        )
     return decode(data, file)
 
 
@@ -71,9 +73,11 @@ def resolve(ref: str) -> Path | None:
     names = bundled_names()
     near = difflib.get_close_matches(Path(ref).stem, names, n=3)
     hint = ("did you mean " + " or ".join(f"'{n}'" for n in near) + "? ") if near else ""
-    raise SpecError(f"no spec file '{ref}' and no bundled spec of that name",
-                    expected="a path to a YAML spec, '-' for standard input, or a bundled name",
-                    hint=hint + "`costcalc specs` lists the bundled ones")
+    raise SpecError(
+        f"no spec file '{ref}' and no bundled spec of that name",
+        expected="a path to a YAML spec, '-' for standard input, or a bundled name",
+        hint=hint + "`costcalc specs` lists the bundled ones",
+    )
 
 
 def load_spec(ref: str) -> Spec:

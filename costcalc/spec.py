@@ -97,8 +97,9 @@ class _Parser:
         self.fail(mark, f"{what} is {_kind_of(value)}", expected="a mapping (key: value lines)")
         return None
 
-    def check_keys(self, data: YMap, allowed: tuple[str, ...] | list[str], what: str,
-                   extension_keys: bool = False) -> None:
+    def check_keys(
+        self, data: YMap, allowed: tuple[str, ...] | list[str], what: str, extension_keys: bool = False
+    ) -> None:
         for key in data:
             if extension_keys and key.startswith("x-"):
                 continue  # free-form, e.g. to hold YAML anchors: x-bn-relu: &bn_relu {bn: true, ...}
@@ -107,7 +108,9 @@ class _Parser:
                 self.fail(
                     data.key_marks[key],
                     f"unknown key '{key}' in {what}" + (f"; {near}" if near else ""),
-                    expected="one of " + ", ".join(allowed) + (" (or x-anything for anchors)" if extension_keys else ""),
+                    expected="one of "
+                    + ", ".join(allowed)
+                    + (" (or x-anything for anchors)" if extension_keys else ""),
                 )
 
     def text(self, data: YMap, key: str, default: str = "") -> str:
@@ -152,10 +155,17 @@ class _Parser:
         raw, mark = data["input"], data.marks["input"]
         if isinstance(raw, str) and re.fullmatch(r"\s*\d+(\s*[x×]\s*\d+)*\s*", raw):
             raw = [int(part) for part in re.split(r"[x×]", raw)]
-        if isinstance(raw, list) and len(raw) in (1, 3) and all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in raw):
+        if (
+            isinstance(raw, list)
+            and len(raw) in (1, 3)
+            and all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in raw)
+        ):
             return list(raw)
-        self.fail(mark, f"input is {_kind_of(raw)}",
-                  expected="[height, width, channels] (channels last, e.g. [224, 224, 3]) or [features]")
+        self.fail(
+            mark,
+            f"input is {_kind_of(raw)}",
+            expected="[height, width, channels] (channels last, e.g. [224, 224, 3]) or [features]",
+        )
         return None
 
     def variables(self, raw: Any, mark: Mark | None, what: str, marks: dict[str, Mark]) -> dict[str, Any]:
@@ -172,16 +182,26 @@ class _Parser:
                 out[name] = value
                 marks[f"{what}.{name}"] = data.marks[name]
             else:
-                self.fail(data.marks[name], f"{what} '{name}' is {_kind_of(value)}",
-                          expected="a number, true/false or an expression")
+                self.fail(
+                    data.marks[name],
+                    f"{what} '{name}' is {_kind_of(value)}",
+                    expected="a number, true/false or an expression",
+                )
         return out
 
     def check_variable_name(self, name: str, mark: Mark, what: str) -> None:
         if not name.isidentifier() or keyword.iskeyword(name):
-            self.fail(mark, f"'{name}' cannot be used in expressions",
-                      expected=f"a {what} name made of letters, digits and _ (not starting with a digit)")
+            self.fail(
+                mark,
+                f"'{name}' cannot be used in expressions",
+                expected=f"a {what} name made of letters, digits and _ (not starting with a digit)",
+            )
         elif name in RESERVED_NAMES:
-            self.fail(mark, f"'{name}' is a reserved name", expected=f"a {what} name other than " + ", ".join(sorted(RESERVED_NAMES)))
+            self.fail(
+                mark,
+                f"'{name}' is a reserved name",
+                expected=f"a {what} name other than " + ", ".join(sorted(RESERVED_NAMES)),
+            )
 
     # ------------------------------------------------------------------ blocks
 
@@ -194,11 +214,15 @@ class _Parser:
         names = set(data)
         for name in data:
             if name in KINDS:
-                self.fail(data.key_marks[name], f"block '{name}' has the name of a layer kind",
-                          expected="a block name that is not a layer kind")
+                self.fail(
+                    data.key_marks[name],
+                    f"block '{name}' has the name of a layer kind",
+                    expected="a block name that is not a layer kind",
+                )
             elif not name.isidentifier():
-                self.fail(data.key_marks[name], f"block name '{name}' is not a plain name",
-                          expected="letters, digits and _")
+                self.fail(
+                    data.key_marks[name], f"block name '{name}' is not a plain name", expected="letters, digits and _"
+                )
         out = {}
         for name, body in data.items():
             block = self.block(name, body, data.marks[name], names)
@@ -224,19 +248,27 @@ class _Parser:
                 elif isinstance(default, (int, float, str)):
                     args[arg] = default
                 else:
-                    self.fail(arg_map.marks[arg], f"default of argument '{arg}' is {_kind_of(default)}",
-                              expected="a number, true/false, an expression, or nothing (required)")
+                    self.fail(
+                        arg_map.marks[arg],
+                        f"default of argument '{arg}' is {_kind_of(default)}",
+                        expected="a number, true/false, an expression, or nothing (required)",
+                    )
         block_vars = self.variables(data.get("vars"), data.marks.get("vars"), "vars", marks)
         for clash in set(block_vars) & set(args):
-            self.fail(data.marks.get("vars"), f"'{clash}' is both an argument and a var of block '{name}'",
-                      expected="distinct names")
+            self.fail(
+                data.marks.get("vars"),
+                f"'{clash}' is both an argument and a var of block '{name}'",
+                expected="distinct names",
+            )
         if "layers" not in data:
             self.fail(data.mark, f"block '{name}' has no 'layers'", expected="a 'layers:' list")
             return None
         layers = self.entries(data["layers"], data.marks["layers"], block_names, f"block '{name}'")
         output = data.get("output")
         if output is not None and not isinstance(output, str):
-            self.fail(data.marks["output"], f"output is {_kind_of(output)}", expected="the name of a layer in the block")
+            self.fail(
+                data.marks["output"], f"output is {_kind_of(output)}", expected="the name of a layer in the block"
+            )
             output = None
         return BlockDef(name, self.text(data, "description"), args, block_vars, layers, output, data.mark, marks)
 
@@ -254,8 +286,11 @@ class _Parser:
                 continue
             if entry.name is not None:
                 if entry.name in seen:
-                    self.fail(entry.marks["name"], f"duplicate layer name '{entry.name}' in {where} (first at line {seen[entry.name][0]})",
-                              expected="unique names within a block")
+                    self.fail(
+                        entry.marks["name"],
+                        f"duplicate layer name '{entry.name}' in {where} (first at line {seen[entry.name][0]})",
+                        expected="unique names within a block",
+                    )
                 seen[entry.name] = entry.marks["name"]
             out.append(entry)
         return tuple(out)
@@ -277,8 +312,11 @@ class _Parser:
         if layer_kind is None and kind not in block_names:
             options = [k for k, v in KINDS.items() if not v.internal] + list(block_names)
             near = suggest(kind, options)
-            self.fail(data.marks["kind"], f"unknown kind '{kind}'" + (f"; {near}" if near else ""),
-                      expected="a layer kind (costcalc kinds lists them) or a block defined under blocks:")
+            self.fail(
+                data.marks["kind"],
+                f"unknown kind '{kind}'" + (f"; {near}" if near else ""),
+                expected="a layer kind (costcalc kinds lists them) or a block defined under blocks:",
+            )
             return None
         allowed = list(layer_kind.params) if layer_kind else None  # a block's args: check_block_uses
         name = self.layer_name(data)
@@ -302,8 +340,11 @@ class _Parser:
         if layer_kind is not None:
             for pname, prm in layer_kind.params.items():
                 if prm.required and pname not in params:
-                    self.fail(data.mark, f"{kind} layer{_named(name)} has no '{pname}'",
-                              expected=f"{pname}: {prm.doc}" if prm.doc else f"a value for '{pname}'")
+                    self.fail(
+                        data.mark,
+                        f"{kind} layer{_named(name)} has no '{pname}'",
+                        expected=f"{pname}: {prm.doc}" if prm.doc else f"a value for '{pname}'",
+                    )
         return Entry(kind, name, inputs, params, data.get("repeat"), data.get("when"), first, data.mark, marks)
 
     def check_params(self, params: dict[str, Any], data: YMap, kind: str, allowed: list[str] | None) -> None:
@@ -315,7 +356,7 @@ class _Parser:
                 self.fail(
                     data.key_marks[key],
                     f"'{key}' is not a parameter of {kind}" + (f"; {near}" if near else ""),
-                    expected=("one of " + ", ".join(allowed)) if allowed else f"{kind} takes no parameters",
+                    expected=("one of " + ", ".join(allowed)) if allowed else f"no parameters ({kind} takes none)",
                     hint=_COMMA_HINT if _split_by_comma(key) else None,
                 )
 
@@ -329,13 +370,20 @@ class _Parser:
                 for key in values:
                     if key not in block.args:
                         near = suggest(key, list(block.args) + list(ENTRY_KEYS))
-                        self.fail(entry.marks.get(prefix + key, entry.mark),
-                                  f"'{key}' is not an argument of block '{block.name}'" + (f"; {near}" if near else ""),
-                                  expected=("one of " + ", ".join(block.args)) if block.args else f"block '{block.name}' takes no arguments")
+                        self.fail(
+                            entry.marks.get(prefix + key, entry.mark),
+                            f"'{key}' is not an argument of block '{block.name}'" + (f"; {near}" if near else ""),
+                            expected=("one of " + ", ".join(block.args))
+                            if block.args
+                            else f"block '{block.name}' takes no arguments",
+                        )
             for arg, default in block.args.items():
                 if default is REQUIRED and arg not in entry.params:
-                    self.fail(entry.mark, f"block '{block.name}' used{_named(entry.name)} without its argument '{arg}'",
-                              expected=f"{arg}: a value")
+                    self.fail(
+                        entry.mark,
+                        f"block '{block.name}' used{_named(entry.name)} without its argument '{arg}'",
+                        expected=f"{arg}: a value",
+                    )
 
     def layer_name(self, data: YMap) -> str | None:
         name = data.get("name")
@@ -344,12 +392,16 @@ class _Parser:
         if isinstance(name, (int, float)) and not isinstance(name, bool):
             name = str(name)
         if not isinstance(name, str) or not _LAYER_NAME.fullmatch(name):
-            self.fail(data.marks["name"], f"layer name {name!r} is not usable",
-                      expected="1 to 100 characters without spaces, dots or control characters")
+            self.fail(
+                data.marks["name"],
+                f"layer name {name!r} is not usable",
+                expected="1 to 100 characters without spaces, dots or control characters",
+            )
             return None
         if name == INPUT_NAME:
-            self.fail(data.marks["name"], "'input' is reserved for the input of the network or block",
-                      expected="another name")
+            self.fail(
+                data.marks["name"], "'input' is reserved for the input of the network or block", expected="another name"
+            )
             return None
         return name
 

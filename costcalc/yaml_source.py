@@ -77,11 +77,11 @@ class _Converter:
             return known
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.error(node, f"the document has more than {MAX_NODES:,} values",
-                             expected="a spec of a sensible size")
+            raise self.error(
+                node, f"the document has more than {MAX_NODES:,} values", expected="a spec of a sensible size"
+            )
         if depth > MAX_DEPTH:
-            raise self.error(node, f"values nested deeper than {MAX_DEPTH} levels",
-                             expected="a flatter document")
+            raise self.error(node, f"values nested deeper than {MAX_DEPTH} levels", expected="a flatter document")
         if isinstance(node, ScalarNode):
             value = self.scalar(node)
         elif isinstance(node, SequenceNode):
@@ -133,8 +133,11 @@ class _Converter:
                 raise self.error(key_node, f"key {key!r} is not a name", expected="a text key")
             if key in out:
                 first = out.key_marks[key][0]
-                raise self.error(key_node, f"duplicate key '{key}' (first given at line {first})",
-                                 expected="each key once per mapping")
+                raise self.error(
+                    key_node,
+                    f"duplicate key '{key}' (first given at line {first})",
+                    expected="each key once per mapping",
+                )
             out[key] = self.convert(value_node, depth + 1)
             out.marks[key] = _mark(value_node)
             out.key_marks[key] = _mark(key_node)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from .base import Cost, LayerKind, Param, Params, Shape, boolean, elements, number, register
+from .base import (
+    Cost,
+    LayerKind,
+    Param,
+    Params,
+    Shape,
+    boolean,
+    elements,
+    number,
+    register,
+)
 
 
 class Elementwise(LayerKind):
@@ -26,14 +36,21 @@ class Elementwise(LayerKind):
 
 
 def activation(name: str, ops: int, formula: str, summary: str, **params: Param) -> type[Elementwise]:
-    cls = type(name, (Elementwise,), {"name": name, "ops": ops, "formula": formula, "summary": summary, "params": params})
+    cls = type(
+        name, (Elementwise,), {"name": name, "ops": ops, "formula": formula, "summary": summary, "params": params}
+    )
     return register(cls)
 
 
 activation("relu", 1, "max(x, 0)", "rectified linear unit")
 activation("relu6", 2, "min(max(x, 0), 6)", "ReLU capped at 6 (MobileNet)")
-activation("leaky_relu", 2, "x if x > 0 else a·x", "leaky ReLU",
-           slope=Param(number(), 0.01, "the negative slope a; no effect on costs"))
+activation(
+    "leaky_relu",
+    2,
+    "x if x > 0 else a·x",
+    "leaky ReLU",
+    slope=Param(number(), 0.01, "the negative slope a; no effect on costs"),
+)
 activation("sigmoid", 3, "1 / (1 + exp(−x))", "logistic sigmoid")
 activation("tanh", 1, "tanh(x)", "hyperbolic tangent")
 activation("hard_sigmoid", 4, "min(max(x + 3, 0), 6) / 6", "piecewise-linear sigmoid (PyTorch Hardsigmoid)")

@@ -117,9 +117,7 @@ class Param:
 
     REQUIRED: ClassVar[object] = object()
 
-    def __init__(
-        self, convert: Callable[[Any, Evaluate], Any], default: Any = REQUIRED, doc: str = ""
-    ) -> None:
+    def __init__(self, convert: Callable[[Any, Evaluate], Any], default: Any = REQUIRED, doc: str = "") -> None:
         self.convert = convert
         # defaults are written as in a spec (kernel: 1) and typed once here, like any value
         self.default = default if default is Param.REQUIRED or default is None else convert(default, _no_scope)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .base import FUSED_PARAMS, Cost, LayerKind, Param, Params, Shape, elements, fused_cost, positive_int, register
+from .base import (
+    FUSED_PARAMS,
+    Cost,
+    LayerKind,
+    Param,
+    Params,
+    Shape,
+    elements,
+    fused_cost,
+    positive_int,
+    register,
+)
 from .conv import BIAS, bias_cost
 
 

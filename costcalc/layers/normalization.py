@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .base import Cost, LayerKind, Param, Params, Shape, elements, number, positive_int, register
+from .base import (
+    Cost,
+    LayerKind,
+    Param,
+    Params,
+    Shape,
+    elements,
+    number,
+    positive_int,
+    register,
+)
 
 
 @register

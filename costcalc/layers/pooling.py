@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .base import Cost, LayerKind, Param, Params, Shape, boolean, padding, positive_pair, register, spatial
+from .base import (
+    Cost,
+    LayerKind,
+    Param,
+    Params,
+    Shape,
+    boolean,
+    padding,
+    positive_pair,
+    register,
+    spatial,
+)
 from .windows import resolve_padding, slide, span
 
 _WINDOW = {

@@ -111,8 +111,9 @@ class ChannelSplit(Free):
         channels = inputs[0][-1]
         parts, index = p["parts"], p["index"]
         if channels % parts:
-            raise SpecError(f"{channels} channels do not split into {parts} equal parts",
-                            expected=f"parts dividing {channels}")
+            raise SpecError(
+                f"{channels} channels do not split into {parts} equal parts", expected=f"parts dividing {channels}"
+            )
         if index >= parts:
             raise SpecError(f"index {index} of {parts} parts", expected=f"index < {parts}")
         return (*inputs[0][:-1], channels // parts)
@@ -127,8 +128,9 @@ class ChannelShuffle(Free):
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         channels = inputs[0][-1]
         if channels % p["groups"]:
-            raise SpecError(f"{channels} channels do not divide into {p['groups']} groups",
-                            expected="groups dividing the channels")
+            raise SpecError(
+                f"{channels} channels do not divide into {p['groups']} groups", expected="groups dividing the channels"
+            )
         return inputs[0]
 
 

@@ -71,8 +71,7 @@ def slide(
         shown = fmt_shape(kernel or window)
         dilated = f" (dilated span {fmt_shape(window)})" if kernel and kernel != window else ""
         raise SpecError(
-            f"{what} {shown}{dilated} does not fit input {fmt_shape(size)} "
-            f"with padding {fmt_padding(pad)}",
+            f"{what} {shown}{dilated} does not fit input {fmt_shape(size)} with padding {fmt_padding(pad)}",
             expected=f"a {what} no larger than the padded input {fmt_shape(padded)}",
             hint="use padding: same or a smaller " + what,
         )

@@ -1,0 +1,5 @@
+"""python -m costcalc"""
+
+from .cli import main
+
+main()

@@ -1,0 +1,50 @@
+"""The library in one call: spec reference -> graph -> analysis (what the CLI and notebooks use)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .analysis import Analysis, analyze
+from .graph import Graph, build_graph
+from .layers import Shape, fmt_shape
+from .sources import bundled_names, load_spec
+from .spec import Spec
+
+
+def build_spec_graph(
+    ref: str | Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | None = None
+) -> Graph:
+    """The expanded graph of a spec given as a path, '-', a bundled name or a parsed Spec."""
+    spec = ref if isinstance(ref, Spec) else load_spec(ref)
+    return build_graph(spec, overrides, input_shape)
+
+
+def analyze_spec(
+    ref: str | Spec,
+    overrides: Mapping[str, Any] | None = None,
+    input_shape: Shape | None = None,
+    batch: int = 1,
+    dtype: str = "float32",
+) -> Analysis:
+    """Analyse a spec: ``analyze_spec("mobilenet_v1", {"alpha": 0.5}).totals.macs``."""
+    return analyze(build_spec_graph(ref, overrides, input_shape), batch, dtype)
+
+
+@dataclass(frozen=True)
+class SpecSummary:
+    name: str
+    input: str
+    params: int
+    macs: int
+    summary: str  # the first sentence of the description
+
+
+def bundled_summaries() -> list[SpecSummary]:
+    out = []
+    for name in bundled_names():
+        analysis = analyze_spec(name)
+        first = analysis.description.split(": ")[0].split(". ")[0].strip().rstrip(".")
+        out.append(SpecSummary(name, fmt_shape(analysis.input), analysis.totals.params, analysis.totals.macs, first))
+    return out

@@ -1,0 +1,9 @@
+"""The command line: each command parses its options, calls the library and renders the result.
+
+Commands live in one module per job and register themselves on the shared app when imported.
+"""
+
+from . import analyze, catalog  # noqa: F401  (registers the commands)
+from .core import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,81 @@
+"""`costcalc specs` and `costcalc kinds`: what is bundled, and what a spec may use."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from .core import app
+from .options import stdout_console
+
+
+@app.command()
+def specs() -> None:
+    """List the bundled specs, one line each (name, input, params, MACs, what it is).
+
+    Example: costcalc specs
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..api import bundled_summaries
+    from ..report.numbers import short
+    from ..report.table import print_whole
+
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    for header, justify in (
+        ("Spec", "left"),
+        ("Input", "left"),
+        ("Params", "right"),
+        ("MACs", "right"),
+        ("Description", "left"),
+    ):
+        table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
+    for item in bundled_summaries():
+        table.add_row(Text(item.name), Text(item.input), short(item.params), short(item.macs), Text(item.summary))
+    print_whole(stdout_console(), table)
+
+
+@app.command()
+def kinds(
+    kind: Annotated[str | None, typer.Argument(help="Show the parameters of this kind.")] = None,
+) -> None:
+    """List the layer kinds a spec can use, or the parameters of one kind.
+
+    Example: costcalc kinds conv
+    """
+    from ..layers import KINDS
+    from ..spec import suggest
+
+    if kind is None:
+        for name, k in sorted(KINDS.items()):
+            if not k.internal:
+                typer.echo(f"{name:18} {k.summary}")
+        return
+    if kind not in KINDS or KINDS[kind].internal:
+        near = suggest(kind, [n for n, k in KINDS.items() if not k.internal])
+        raise typer.BadParameter(f"unknown kind '{kind}'" + (f"; {near}" if near else ""), param_hint="KIND")
+    k = KINDS[kind]
+    typer.echo(f"{kind}: {k.summary}")
+    inputs = (
+        f"{k.min_inputs}"
+        if k.min_inputs == k.max_inputs
+        else f"{k.min_inputs} or more"
+        if k.max_inputs is None
+        else f"{k.min_inputs}-{k.max_inputs}"
+    )
+    typer.echo(f"inputs: {inputs}")
+    for name, param in k.params.items():
+        default = "required" if param.required else f"default {_show_default(param.default)}"
+        typer.echo(f"  {name:15} {param.doc} ({default})")
+
+
+def _show_default(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple) and len(set(value)) == 1:
+        return str(value[0])
+    return str(value)
