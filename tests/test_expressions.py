@@ -1,0 +1,97 @@
+"""The whitelist expression evaluator."""
+
+from __future__ import annotations
+
+import pytest
+
+from costcalc.errors import SpecError
+from costcalc.expressions import MappingScope, evaluate, make_divisible
+
+SCOPE = MappingScope({"alpha": 0.75, "c": 24, "act": "relu"})
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("32 * alpha", 24.0),
+        ("7 // 2", 3),
+        ("7 % 4", 3),
+        ("7 / 2", 3.5),
+        ("2 ** 10", 1024),
+        ("-c + 30", 6),
+        ("min(c, 16, 20)", 16),
+        ("max(1.0, alpha)", 1.0),
+        ("round(2.5)", 2),  # Python's round: half to even, as torchvision's int(round(...))
+        ("round(3.5)", 4),
+        ("floor(2.7)", 2),
+        ("ceil(2.1)", 3),
+        ("int(32 * alpha)", 24),
+        ("2 if c > 16 else 1", 2),
+        ("c == 24 and not alpha > 1", True),
+        ("act == 'relu'", True),
+        ("3 × 4 − 2", 10),  # the course's symbols are read as * and -
+        ("true", True),
+    ],
+)
+def test_values(text, value):
+    result = evaluate(text, SCOPE)
+    assert result == value and type(result) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "divisor", "expected"),
+    # torchvision's _make_divisible: round to the nearest multiple, never more than 10% down
+    [
+        (32 * 1.0, 8, 32),
+        (16 * 0.5, 8, 8),
+        (24 * 0.35, 8, 8),
+        (1280 * 1.4, 8, 1792),
+        (96 * 0.75, 8, 72),
+        (10, 8, 16),
+        (3, 8, 8),
+        (27, 4, 28),
+    ],
+)
+def test_make_divisible(value, divisor, expected):
+    assert make_divisible(value, divisor) == expected
+    assert evaluate(f"make_divisible({value}, {divisor})", SCOPE) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("10**10**10", "too large"),
+        ("2**64", "too large"),
+        ("9" * 30, "bits"),
+        ("1 / 0", "division by zero"),
+        ("5 // (c - 24)", "division by zero"),
+        ("alpah * 2", "name 'alpah' is not defined; did you mean 'alpha'?"),
+        ("c.__class__", "is not allowed"),
+        ("__import__('os')", "calling '__import__' is not allowed"),
+        ("factorial(100)", "calling 'factorial' is not allowed"),
+        ("open('x')", "calling 'open' is not allowed"),
+        ("[1, 2]", "is not allowed"),
+        ("lambda: 1", "is not allowed"),
+        ("c +", "not a valid expression"),
+        ("act * 2", "the word 'relu' is not a number"),
+        ("min(1)", "min() takes 2 or more arguments, got 1"),
+        ("round(1, key=2)", "plain positional arguments"),
+        ("x" * 600, "longer than 500"),
+        ("-" * 200 + "1", "nested"),
+        ("1e18 * 1e18", "too large"),
+    ],
+)
+def test_refused(text, message):
+    with pytest.raises(SpecError, match=None) as caught:
+        evaluate(text, SCOPE)
+    assert message in caught.value.message
+
+
+def test_refusals_are_fast():
+    import time
+
+    start = time.perf_counter()
+    for text in ("10**10**10", "9**9**9**9", "2**(2**100)"):
+        with pytest.raises(SpecError):
+            evaluate(text, SCOPE)
+    assert time.perf_counter() - start < 1.0  # a guard against evaluating the power, not a benchmark
