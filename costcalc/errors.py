@@ -5,6 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_REPORTED_ERRORS = 20
+MAX_SHOWN = 60  # characters of a user's value quoted in a message
+
+
+def clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """A user's text as quoted in a message: never longer than ``limit`` (values can be huge)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(value: object) -> str:
+    """What a user's value is, for a message: short, and never a repr of a (possibly huge) structure."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{clip(value)}'"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty (null)"
+    return type(value).__name__
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Protocol
 
-from .errors import SpecError
+from .errors import SpecError, clip, describe
 
 Number = int | float | bool
 Value = Number | str  # a str is a word (activation: relu) passed through an argument or var
@@ -149,7 +149,7 @@ def _compile(node: ast.AST, depth: int) -> Compiled:
             return lambda scope: value
         if isinstance(value, str):  # a quoted word, for comparisons such as act == 'relu'
             return lambda scope: value
-        raise _Fail(f"{value!r} is not a number")
+        raise _Fail(f"{describe(value)} is not a number")
     if isinstance(node, ast.Name):
         return _compile_name(node.id)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -256,9 +256,9 @@ def evaluate(text: str, scope: Scope) -> Value:
     try:
         return _compiled(text)(scope)
     except _Fail as exc:
-        raise SpecError(f"cannot evaluate '{text}': {exc}") from None
+        raise SpecError(f"cannot evaluate '{clip(text, 80)}': {exc}") from None
     except RecursionError:
-        raise SpecError(f"cannot evaluate '{text}': nested too deeply") from None
+        raise SpecError(f"cannot evaluate '{clip(text, 80)}': nested too deeply") from None
 
 
 class MappingScope:

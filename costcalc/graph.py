@@ -21,7 +21,7 @@ from .layers.base import MAX_DIM, to_bool, to_int
 from .spec import INPUT_NAME, REQUIRED, SHAPE_NAMES, BlockDef, Entry, Spec
 from .yaml_source import Mark
 
-MAX_NODES = 5_000_000
+MAX_NODES = 2_000_000
 MAX_BLOCK_NESTING = 32
 TOP = -1  # block index of layers outside any block
 
@@ -169,6 +169,7 @@ class _Builder:
         self.errors = ErrorCollector()
         self.literal_params: dict[tuple[int, bool], dict[str, Any]] = {}
         self.root_env = Env({}, None, None)
+        self.limit = MAX_NODES  # how many nodes the current repetition may grow to
 
     # errors ---------------------------------------------------------
 
@@ -433,11 +434,9 @@ class _Builder:
                 return None
         if count is None:
             return self.instance(entry, path, inputs, env, None, block, notes)
-        if len(self.nodes) + count > MAX_NODES:
+        if len(self.nodes) + count > self.limit:
             self.fail(
-                SpecError(
-                    f"repeat {count:,} would make more than {MAX_NODES:,} layers", expected="a smaller repeat count"
-                ),
+                SpecError(f"repeat {count:,} would make more than {MAX_NODES:,} layers", expected="a smaller repeat count"),
                 entry.marks.get("repeat"),
                 path,
                 notes,
@@ -446,11 +445,18 @@ class _Builder:
         group = self.open_block(path, entry.kind, block, count, entry.mark)
         current = inputs
         out: int | None = None
-        for i in range(count):
-            out = self.instance(entry, f"{path}.{i}", current, env, i, group, notes)
-            if out is None:
-                return None
-            current = [out]
+        outer_limit = self.limit
+        try:
+            for i in range(count):
+                # each repetition may use its share of what is left: nested repeats that multiply
+                # past the limit fail at their first repetition instead of after millions of layers
+                self.limit = len(self.nodes) + (outer_limit - len(self.nodes)) // (count - i)
+                out = self.instance(entry, f"{path}.{i}", current, env, i, group, notes)
+                if out is None:
+                    return None
+                current = [out]
+        finally:
+            self.limit = outer_limit
         self.close_block(group, out)  # type: ignore[arg-type]
         return out
 
@@ -640,9 +646,13 @@ class _Builder:
         return out
 
     def add_node(self, node: Node, entry: Entry, path: str, notes: tuple[str, ...]) -> int | None:
-        if len(self.nodes) >= MAX_NODES:
+        if len(self.nodes) >= self.limit:
             self.fail(
-                SpecError(f"the network has more than {MAX_NODES:,} layers", expected="a smaller network"),
+                SpecError(
+                    f"the network would have more than {MAX_NODES:,} layers",
+                    expected="a smaller network",
+                    hint="repeats nested in blocks multiply",
+                ),
                 entry.mark,
                 path,
                 notes,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ErrorCollector, Location, SpecError
+from .errors import ErrorCollector, Location, SpecError, clip, describe
 from .expressions import CONSTANTS, FUNCTIONS
 from .layers import KINDS
 from .yaml_source import Mark, YList, YMap, load_yaml
@@ -94,7 +94,7 @@ class _Parser:
     def mapping(self, value: Any, mark: Mark | None, what: str) -> YMap | None:
         if isinstance(value, YMap):
             return value
-        self.fail(mark, f"{what} is {_kind_of(value)}", expected="a mapping (key: value lines)")
+        self.fail(mark, f"{what} is {describe(value)}", expected="a mapping (key: value lines)")
         return None
 
     def check_keys(
@@ -117,7 +117,7 @@ class _Parser:
         value = data.get(key, default)
         if isinstance(value, str):
             return value
-        self.fail(data.marks.get(key), f"'{key}' is {_kind_of(value)}", expected="text")
+        self.fail(data.marks.get(key), f"'{key}' is {describe(value)}", expected="text")
         return default
 
     # ------------------------------------------------------------------ top level
@@ -134,7 +134,7 @@ class _Parser:
             if key not in data:
                 self.fail(data.mark, f"the spec has no '{key}'", expected=f"a top-level '{key}:'")
         blocks = self.blocks(data.get("blocks"), data.marks.get("blocks"))
-        layers = self.entries(data["layers"], data.marks["layers"], set(blocks), "layers") if "layers" in data else ()
+        layers = self.entries(data["layers"], data.marks["layers"], set(blocks), "the spec") if "layers" in data else ()
         self.check_block_uses(layers, blocks)
         for block in blocks.values():
             self.check_block_uses(block.layers, blocks)
@@ -163,7 +163,7 @@ class _Parser:
             return list(raw)
         self.fail(
             mark,
-            f"input is {_kind_of(raw)}",
+            f"input is {describe(raw)}",
             expected="[height, width, channels] (channels last, e.g. [224, 224, 3]) or [features]",
         )
         return None
@@ -184,7 +184,7 @@ class _Parser:
             else:
                 self.fail(
                     data.marks[name],
-                    f"{what} '{name}' is {_kind_of(value)}",
+                    f"{what} '{name}' is {describe(value)}",
                     expected="a number, true/false or an expression",
                 )
         return out
@@ -250,7 +250,7 @@ class _Parser:
                 else:
                     self.fail(
                         arg_map.marks[arg],
-                        f"default of argument '{arg}' is {_kind_of(default)}",
+                        f"default of argument '{arg}' is {describe(default)}",
                         expected="a number, true/false, an expression, or nothing (required)",
                     )
         block_vars = self.variables(data.get("vars"), data.marks.get("vars"), "vars", marks)
@@ -267,7 +267,7 @@ class _Parser:
         output = data.get("output")
         if output is not None and not isinstance(output, str):
             self.fail(
-                data.marks["output"], f"output is {_kind_of(output)}", expected="the name of a layer in the block"
+                data.marks["output"], f"output is {describe(output)}", expected="the name of a layer in the block"
             )
             output = None
         return BlockDef(name, self.text(data, "description"), args, block_vars, layers, output, data.mark, marks)
@@ -276,7 +276,7 @@ class _Parser:
 
     def entries(self, raw: Any, mark: Mark | None, block_names: set[str], where: str) -> tuple[Entry, ...]:
         if not isinstance(raw, YList) or not raw:
-            self.fail(mark, f"the layers of {where} are {_kind_of(raw)}", expected="a non-empty list of layers")
+            self.fail(mark, f"the layers of {where} are {describe(raw)}", expected="a non-empty list of layers")
             return ()
         out = []
         seen: dict[str, Mark] = {}
@@ -303,7 +303,7 @@ class _Parser:
             return None
         kind = data.get("kind")
         if not isinstance(kind, str):
-            what = "has no 'kind'" if kind is None else f"has kind {_kind_of(kind)}"
+            what = "has no 'kind'" if kind is None else f"has kind {describe(kind)}"
             self.fail(data.mark, f"the layer {what}", expected="kind: a layer kind or a block name")
             return None
         layer_kind = KINDS.get(kind)
@@ -394,7 +394,7 @@ class _Parser:
         if not isinstance(name, str) or not _LAYER_NAME.fullmatch(name):
             self.fail(
                 data.marks["name"],
-                f"layer name {name!r} is not usable",
+                f"layer name {clip(name) if isinstance(name, str) else describe(name)} is not usable",
                 expected="1 to 100 characters without spaces, dots or control characters",
             )
             return None
@@ -418,7 +418,7 @@ class _Parser:
             if isinstance(item, (int, float)) and not isinstance(item, bool):
                 item = str(item)
             if not isinstance(item, str):
-                self.fail(data.marks[key], f"{key} holds {_kind_of(item)}", expected="layer names")
+                self.fail(data.marks[key], f"{key} holds {describe(item)}", expected="layer names")
                 return None
             names.append(item)
         if not names:
@@ -437,22 +437,6 @@ def _split_by_comma(key: str) -> bool:
 
 def _named(name: str | None) -> str:
     return f" '{name}'" if name else ""
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, YMap) or isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text '{value}'" if len(value) < 60 else "a text"
-    if value is None:
-        return "empty"
-    return type(value).__name__
 
 
 def parse_spec(text: str, file: str, default_name: str = "spec") -> Spec:

@@ -13,7 +13,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Location, SpecError
+from .errors import Location, SpecError, describe
 
 try:  # libyaml's parser is several times faster; the pure-Python one gives the same nodes
     from yaml import CSafeLoader as _Loader
@@ -130,7 +130,7 @@ class _Converter:
                 continue
             key = self.convert(key_node, depth + 1)
             if not isinstance(key, str):
-                raise self.error(key_node, f"key {key!r} is not a name", expected="a text key")
+                raise self.error(key_node, f"key {describe(key)} is not a name", expected="a text key")
             if key in out:
                 first = out.key_marks[key][0]
                 raise self.error(

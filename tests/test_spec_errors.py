@@ -110,7 +110,7 @@ CASES = [
     (
         "duplicate names",
         "input: [8, 8, 3]\nlayers:\n  - {kind: relu, name: a}\n  - {kind: relu, name: a}\n",
-        "duplicate layer name 'a' in layers (first at line 3)",
+        "duplicate layer name 'a' in the spec (first at line 3)",
     ),
     ("missing layers", "input: [8, 8, 3]\n", "the spec has no 'layers'"),
     (
@@ -121,7 +121,7 @@ CASES = [
     (
         "bad input",
         "input: [8, 8]\nlayers:\n  - {kind: relu}\n",
-        "net.yaml:1:8: error: input is a list; expected [height, width, channels]",
+        "net.yaml:1:8: error: input is a list of 2; expected [height, width, channels]",
     ),
     (
         "repeat zero",
@@ -175,4 +175,4 @@ def test_empty_file(write_spec):
 
 
 def test_list_instead_of_mapping(write_spec):
-    assert "the spec is a list; expected a mapping" in error_of(write_spec, "- a\n- b\n")
+    assert "the spec is a list of 2; expected a mapping" in error_of(write_spec, "- a\n- b\n")

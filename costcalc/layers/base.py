@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import SpecError
+from ..errors import SpecError, clip, describe
 
 Shape = tuple[int, ...]  # (H, W, C) channels last, or (N,) for a flat vector; batch not included
 Number = int | float | bool
@@ -39,22 +39,6 @@ NO_COST = Cost()
 
 
 # ---------------------------------------------------------------- values -> typed parameters
-
-
-def describe(raw: Any) -> str:
-    if isinstance(raw, bool):
-        return f"the boolean {str(raw).lower()}"
-    if isinstance(raw, (int, float)):
-        return f"the number {raw}"
-    if isinstance(raw, str):
-        return f"the text '{raw}'"
-    if isinstance(raw, list):
-        return f"a list of {len(raw)}"
-    if isinstance(raw, dict):
-        return "a mapping"
-    if raw is None:
-        return "nothing (null)"
-    return type(raw).__name__
 
 
 def to_number(raw: Any, evaluate: Evaluate, expected: str = "a number") -> Number:
@@ -89,7 +73,7 @@ def to_int(raw: Any, evaluate: Evaluate, minimum: int = 1, what: str = "a whole 
     if isinstance(value, float):
         if not value.is_integer():
             raise SpecError(
-                f"{raw!r} gives {value}, not a whole number",
+                f"{clip(repr(raw))} gives {value}, not a whole number",
                 expected=what,
                 hint="wrap it in int(), round() or make_divisible()",
             )
