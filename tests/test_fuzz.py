@@ -233,8 +233,8 @@ def bundled_text(name: str) -> str:
     return (resources.files("costcalc.specs") / f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def mutate(text: str, rng: random.Random) -> str:
-    """One random damage: a cut, a deleted or duplicated line, a changed value or key, noise."""
+def mutate(text: str, rng: random.Random) -> tuple[str, str]:
+    """One random damage (its name, the damaged text): a cut, a deleted line or key, a changed value, noise."""
     how = rng.choice(
         [
             "cut",
@@ -250,7 +250,7 @@ def mutate(text: str, rng: random.Random) -> str:
     )
     lines = text.splitlines(keepends=True)
     if how == "cut":
-        return text.encode()[: rng.randrange(len(text.encode()) + 1)].decode("utf-8", "ignore")
+        return how, text.encode()[: rng.randrange(len(text.encode()) + 1)].decode("utf-8", "ignore")
     if how in ("delete_line", "duplicate_line", "indent"):
         i = rng.randrange(len(lines))
         if how == "delete_line":
@@ -259,25 +259,26 @@ def mutate(text: str, rng: random.Random) -> str:
             lines.insert(i, lines[i])
         else:
             lines[i] = " " * rng.randrange(1, 4) + lines[i]
-        return "".join(lines)
+        return how, "".join(lines)
     if how == "noise":
         i = rng.randrange(len(text) + 1)
         junk = "".join(rng.choice("{}[]:,-&*!|>'\"#%@`\t\n0x") for _ in range(rng.randrange(1, 6)))
-        return text[:i] + junk + text[i:]
+        return how, text[:i] + junk + text[i:]
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
     if not tokens:
-        return text
+        return how, text
     start, end = rng.choice(tokens)
-    word = text[start:end]
-    if how == "swap_number":
-        replacement = rng.choice(["0", "-1", "2.5", "1e9", "999999999", "3", "-0", "1/0", "10**10**10"])
-    elif how == "number_to_text":
-        replacement = rng.choice(["'seven'", "null", "true", "[]", "{}", "same", "\"=HYPERLINK('x')\""])
-    elif how == "change_type":
-        replacement = rng.choice(["[1, 2, 3]", "{a: 1}", "~", "yes", "!!python/object:os.system", "*nope"])
-    else:  # delete_key: drop "key: value"
-        return text[:start] + text[end:].split(",", 1)[-1] if "," in text[end : end + 40] else text[:start] + text[end:]
-    return text[:start] + replacement + text[end:]
+    if how == "delete_key":  # drop "key: value" up to the next comma or closing brace
+        rest = re.match(r"[^,}\n]*,?\s*", text[start:])
+        return how, text[:start] + text[start + rest.end() :]
+    replacement = rng.choice(
+        {
+            "swap_number": ["0", "-1", "2.5", "1e9", "999999999", "3", "-0", "1/0", "10**10**10"],
+            "number_to_text": ["'seven'", "null", "true", "[]", "{}", "same", "\"=HYPERLINK('x')\""],
+            "change_type": ["[1, 2, 3]", "{a: 1}", "~", "yes", "!!python/object:os.system", "*nope"],
+        }[how]
+    )
+    return how, text[:start] + replacement + text[end:]
 
 
 _TOKEN = re.compile(r"\b(?:\d+(?:\.\d+)?|[a-z_]+(?=:))\b")
@@ -286,9 +287,9 @@ _TOKEN = re.compile(r"\b(?:\d+(?:\.\d+)?|[a-z_]+(?=:))\b")
 @FUZZ
 @given(st.sampled_from(bundled_names()), st.randoms(use_true_random=False))
 def test_mutated_bundled_specs_get_a_report_or_a_located_error(name, rng):
-    text = mutate(bundled_text(name), rng)
+    how, text = mutate(bundled_text(name), rng)
     result = RUNNER.invoke(app, ["analyze", "-", "--format", "json"], input=text)
-    event(f"exit {result.exit_code}")
+    event(f"{how}: exit {result.exit_code}")
     assert result.exit_code in (0, 2), (result.exit_code, result.output, text)
     assert "Traceback" not in result.output and "internal error" not in result.output, (result.output, text)
     if result.exit_code == 0:
@@ -303,6 +304,7 @@ def test_mutated_bundled_specs_get_a_report_or_a_located_error(name, rng):
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_crash(data):
     result = RUNNER.invoke(app, ["validate", "-"], input=data)
+    event(f"exit {result.exit_code}")
     assert result.exit_code in (0, 2) and "Traceback" not in result.output, result.output
 
 
@@ -311,5 +313,7 @@ def test_arbitrary_bytes_never_crash(data):
 def test_arbitrary_text_never_crashes_the_library(text):
     try:
         analyze(build_graph(parse_spec(text, "t.yaml")))
+        event("report")
     except CostcalcError as exc:
+        event("located error" if ".yaml" in exc.format() else "error")
         assert exc.format()
