@@ -312,6 +312,8 @@ class _Builder:
         outputs: dict[str, int | None] = {INPUT_NAME: scope_input}
         for i in order:
             inputs = [outputs[r] for r in refs[i]]
+            if self.errors.full:
+                self.errors.truncated = True
             if any(x is None for x in inputs) or self.errors.full:
                 outputs[names[i]] = None  # an upstream layer failed: no second error for the same cause
                 continue
@@ -436,7 +438,9 @@ class _Builder:
             return self.instance(entry, path, inputs, env, None, block, notes)
         if len(self.nodes) + count > self.limit:
             self.fail(
-                SpecError(f"repeat {count:,} would make more than {MAX_NODES:,} layers", expected="a smaller repeat count"),
+                SpecError(
+                    f"repeat {count:,} would make more than {MAX_NODES:,} layers", expected="a smaller repeat count"
+                ),
                 entry.marks.get("repeat"),
                 path,
                 notes,

@@ -158,7 +158,7 @@ class _Parser:
         if (
             isinstance(raw, list)
             and len(raw) in (1, 3)
-            and all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in raw)
+            and all(isinstance(v, (int, float, str)) for v in raw)  # each is checked when evaluated
         ):
             return list(raw)
         self.fail(
@@ -297,6 +297,7 @@ class _Parser:
 
     def entry(self, raw: Any, mark: Mark, block_names: set[str]) -> Entry | None:
         if self.errors.full:
+            self.errors.truncated = True
             return None
         data = self.mapping(raw, mark, "a layer")
         if data is None:

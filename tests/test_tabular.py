@@ -8,12 +8,15 @@ import io
 from costcalc.report.tabular import Field, neutralise, render_csv, render_latex, render_markdown
 
 FIELDS = [Field("name", "Layer"), Field("output", "Output", "shape"), Field("macs", "MACs", "count")]
-ROWS = [{"name": "conv1", "output": [28, 28, 32], "macs": 120422400}, {"name": "=HYPERLINK(\"x\")", "output": [10], "macs": 0}]
+ROWS = [
+    {"name": "conv1", "output": [28, 28, 32], "macs": 120422400},
+    {"name": '=HYPERLINK("x")', "output": [10], "macs": 0},
+]
 
 
 def test_csv_is_exact_and_neutralised():
     rows = list(csv.reader(io.StringIO(render_csv(FIELDS, ROWS))))
-    assert rows == [["name", "output", "macs"], ["conv1", "28×28×32", "120422400"], ["'=HYPERLINK(\"x\")", "10", "0"]]
+    assert rows == [["name", "output", "macs"], ["conv1", "28×28×32", "120422400"], ['\'=HYPERLINK("x")', "10", "0"]]
 
 
 def test_neutralise_every_formula_start():
@@ -30,8 +33,12 @@ def test_markdown():
 
 
 def test_latex_escapes():
-    text = render_latex([Field("name", "Layer_name"), Field("macs", "MACs", "count")],
-                        [{"name": "a_b & 100%", "macs": 1234567}], caption="x", footnote="2 × MACs")
+    text = render_latex(
+        [Field("name", "Layer_name"), Field("macs", "MACs", "count")],
+        [{"name": "a_b & 100%", "macs": 1234567}],
+        caption="x",
+        footnote="2 × MACs",
+    )
     assert r"a\_b \& 100\%" in text
     assert r"1{,}234{,}567" in text
     assert r"2 $\times$ MACs" in text

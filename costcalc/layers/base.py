@@ -167,9 +167,10 @@ def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evalu
             value = to_int(raw, evaluate, 0, "a padding ≥ 0")
         except SpecError as exc:
             if isinstance(raw, str):
-                words = " or ".join(f"'{k}'" for k in keywords)
+                words = ", ".join(f"'{k}'" for k in keywords)
+                detail = "" if raw.strip().isidentifier() else f": {exc.message}"
                 raise SpecError(
-                    f"padding '{raw}' is neither {words} nor a number: {exc.message}",
+                    f"padding '{clip(raw)}' is not {words} or a number{detail}",
                     expected=f"{words}, a number, [h, w] or [top, bottom, left, right]",
                 ) from None
             raise

@@ -78,8 +78,9 @@ def _markdown_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(fields: Sequence[Field], rows: Iterable[Mapping[str, Any]], title: str | None = None,
-                    footnote: str | None = None) -> str:
+def render_markdown(
+    fields: Sequence[Field], rows: Iterable[Mapping[str, Any]], title: str | None = None, footnote: str | None = None
+) -> str:
     numeric = {"count", "share", "number"}
     lines = []
     if title:
@@ -94,9 +95,21 @@ def render_markdown(fields: Sequence[Field], rows: Iterable[Mapping[str, Any]], 
 
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "×": r"$\times$", "·": r"$\cdot$", "≥": r"$\geq$", "≤": r"$\leq$", "−": "-",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "×": r"$\times$",
+    "·": r"$\cdot$",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+    "−": "-",
 }
 
 
@@ -104,8 +117,9 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
 
 
-def render_latex(fields: Sequence[Field], rows: Iterable[Mapping[str, Any]], caption: str | None = None,
-                 footnote: str | None = None) -> str:
+def render_latex(
+    fields: Sequence[Field], rows: Iterable[Mapping[str, Any]], caption: str | None = None, footnote: str | None = None
+) -> str:
     numeric = {"count", "share", "number"}
     spec = "".join("r" if f.style in numeric else "l" for f in fields)
     lines = [r"\begin{table}[ht]", r"\centering"]
@@ -115,8 +129,12 @@ def render_latex(fields: Sequence[Field], rows: Iterable[Mapping[str, Any]], cap
     lines.append(" & ".join(latex_escape(f.header) for f in fields) + r" \\")
     lines.append(r"\hline")
     for row in rows:
-        cells = [latex_escape(human_value(row.get(f.key), f.style)).replace(",", "{,}") if f.style in numeric
-                 else latex_escape(human_value(row.get(f.key), f.style)) for f in fields]
+        cells = [
+            latex_escape(human_value(row.get(f.key), f.style)).replace(",", "{,}")
+            if f.style in numeric
+            else latex_escape(human_value(row.get(f.key), f.style))
+            for f in fields
+        ]
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\hline", r"\end{tabular}"]
     if footnote:
