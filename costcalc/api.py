@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .analysis import Analysis, analyze
+from .gcpause import paused_gc
 from .graph import Graph, build_graph
 from .layers import Shape, fmt_shape
 from .sources import bundled_names, load_spec
@@ -17,8 +18,9 @@ def build_spec_graph(
     ref: str | Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | None = None
 ) -> Graph:
     """The expanded graph of a spec given as a path, '-', a bundled name or a parsed Spec."""
-    spec = ref if isinstance(ref, Spec) else load_spec(ref)
-    return build_graph(spec, overrides, input_shape)
+    with paused_gc():
+        spec = ref if isinstance(ref, Spec) else load_spec(ref)
+        return build_graph(spec, overrides, input_shape)
 
 
 def analyze_spec(
@@ -29,7 +31,8 @@ def analyze_spec(
     dtype: str = "float32",
 ) -> Analysis:
     """Analyse a spec: ``analyze_spec("mobilenet_v1", {"alpha": 0.5}).totals.macs``."""
-    return analyze(build_spec_graph(ref, overrides, input_shape), batch, dtype)
+    with paused_gc():
+        return analyze(build_spec_graph(ref, overrides, input_shape), batch, dtype)
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,7 @@ class _Builder:
         self.nodes: list[Node] = []
         self.blocks: list[Block] = []
         self.errors = ErrorCollector()
+        # typed values of entries written with plain literals, shared by all their repetitions
         self.literal_params: dict[tuple[int, bool], dict[str, Any]] = {}
         self.root_env = Env({}, None, None)
         self.limit = MAX_NODES  # how many nodes the current repetition may grow to
@@ -546,29 +547,27 @@ class _Builder:
     ) -> dict[str, Any] | None:
         cache_key = (id(entry), first)
         cached = self.literal_params.get(cache_key)
-        if cached is not None:
+        if cached:
             return cached
-        typed: dict[str, Any] = {}
+        typed = dict(kind.default_values)
         failed = False
         evaluate_here = lambda text: evaluate(text, scope)  # noqa: E731
-        for name, param in kind.params.items():
-            if name in raw:
-                try:
-                    typed[name] = param.convert(raw[name], evaluate_here)
-                except SpecError as exc:
-                    failed = True
-                    self.fail(
-                        SpecError(f"{name}: {exc.message}", expected=exc.expected, hint=exc.hint),
-                        self.mark_of(entry, name, first),
-                        path,
-                        notes,
-                    )
-            else:
-                typed[name] = param.default
+        for name, value in raw.items():
+            try:
+                typed[name] = kind.params[name].convert(value, evaluate_here)
+            except SpecError as exc:
+                failed = True
+                self.fail(
+                    SpecError(f"{name}: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    self.mark_of(entry, name, first),
+                    path,
+                    notes,
+                )
         if failed:
             return None
-        if not any(_needs_scope(v) for v in raw.values()):
-            self.literal_params[cache_key] = typed  # the same for every repetition and instance
+        if cached is None:  # first use of this entry: are its values plain literals?
+            literal = not any(_needs_scope(v) for v in raw.values())
+            self.literal_params[cache_key] = typed if literal else {}  # {}: evaluate every time
         return typed
 
     def block_use(

@@ -319,18 +319,15 @@ class _Parser:
                 expected="a layer kind (costcalc kinds lists them) or a block defined under blocks:",
             )
             return None
-        allowed = list(layer_kind.params) if layer_kind else None  # a block's args: check_block_uses
-        name = self.layer_name(data)
-        inputs = self.inputs(data)
-        params: dict[str, Any] = {}
-        for key, value in data.items():
-            if key in ENTRY_KEYS:
-                continue
-            params[key] = value
+        allowed = layer_kind.params if layer_kind else None  # a block's args: check_block_uses
+        name = self.layer_name(data) if "name" in data else None
+        inputs = self.inputs(data) if "input" in data or "inputs" in data else None
+        params = {key: value for key, value in data.items() if key not in ENTRY_KEYS}
         self.check_params(params, data, kind, allowed)
         first = None
-        marks = dict(data.marks)
+        marks = data.marks  # shared, not copied: entries are read-only
         if "first" in data:
+            marks = dict(marks)
             first_map = self.mapping(data["first"], data.marks["first"], "'first'")
             if first_map is not None:
                 if "repeat" not in data:
@@ -339,8 +336,9 @@ class _Parser:
                 first = dict(first_map)
                 marks.update({f"first.{k}": m for k, m in first_map.marks.items()})
         if layer_kind is not None:
-            for pname, prm in layer_kind.params.items():
-                if prm.required and pname not in params:
+            for pname in layer_kind.required:
+                if pname not in params:
+                    prm = layer_kind.params[pname]
                     self.fail(
                         data.mark,
                         f"{kind} layer{_named(name)} has no '{pname}'",
@@ -348,11 +346,12 @@ class _Parser:
                     )
         return Entry(kind, name, inputs, params, data.get("repeat"), data.get("when"), first, data.mark, marks)
 
-    def check_params(self, params: dict[str, Any], data: YMap, kind: str, allowed: list[str] | None) -> None:
+    def check_params(self, params: dict[str, Any], data: YMap, kind: str, allowed: Any) -> None:
         if allowed is None:
             return
         for key in params:
             if key not in allowed:
+                allowed = list(allowed)
                 near = suggest(key, list(allowed) + list(ENTRY_KEYS))
                 self.fail(
                     data.key_marks[key],
@@ -390,6 +389,8 @@ class _Parser:
         name = data.get("name")
         if name is None:
             return None
+        if type(name) is str and len(name) <= 100 and name.isidentifier() and name != INPUT_NAME:
+            return name  # the common case, without the regex
         if isinstance(name, (int, float)) and not isinstance(name, bool):
             name = str(name)
         if not isinstance(name, str) or not _LAYER_NAME.fullmatch(name):

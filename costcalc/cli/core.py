@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from .. import __version__
 from ..conventions import CONVENTION
 from ..errors import CostcalcError
+from ..gcpause import paused_gc
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -28,7 +29,8 @@ class _App(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with paused_gc():  # a short-lived process that builds big acyclic structures
+                return super().invoke(ctx)
         except CostcalcError as exc:
             _stderr(exc.format())
             raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -67,6 +67,8 @@ def to_word(raw: Any, evaluate: Evaluate, options: Sequence[str]) -> str:
 
 
 def to_int(raw: Any, evaluate: Evaluate, minimum: int = 1, what: str = "a whole number") -> int:
+    if type(raw) is int and minimum <= raw <= MAX_DIM:
+        return raw  # the common case: a plain number in range
     value = to_number(raw, evaluate, what)
     if isinstance(value, bool):
         raise SpecError(f"got {describe(value)}", expected=what)
@@ -86,6 +88,8 @@ def to_int(raw: Any, evaluate: Evaluate, minimum: int = 1, what: str = "a whole 
 
 
 def to_bool(raw: Any, evaluate: Evaluate) -> bool:
+    if raw is True or raw is False:
+        return raw
     value = raw if isinstance(raw, bool) else to_number(raw, evaluate, "true or false")
     if not isinstance(value, bool):
         raise SpecError(f"got {describe(value)}", expected="true or false")
@@ -128,6 +132,8 @@ def pair(minimum: int) -> Callable[[Any, Evaluate], tuple[int, int]]:
     """An int for both axes, or [height, width]."""
 
     def convert(raw: Any, evaluate: Evaluate) -> tuple[int, int]:
+        if type(raw) is int and minimum <= raw <= MAX_DIM:
+            return (raw, raw)
         if isinstance(raw, list):
             if len(raw) != 2:
                 raise SpecError(f"got {describe(raw)}", expected="one number or [height, width]")
@@ -254,8 +260,13 @@ class LayerKind:
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         raise NotImplementedError
 
+    def __init__(self) -> None:
+        # worked out once: read for every layer of every spec
+        self.required = tuple(n for n, prm in self.params.items() if prm.required)
+        self.default_values = {n: prm.default for n, prm in self.params.items() if not prm.required}
+
     def defaults(self) -> dict[str, Any]:
-        return {n: prm.default for n, prm in self.params.items() if not prm.required}
+        return dict(self.default_values)
 
 
 KINDS: dict[str, LayerKind] = {}
