@@ -23,17 +23,17 @@ def specs() -> None:
     from ..report.numbers import short
     from ..report.table import print_whole
 
+    items = bundled_summaries()
+    rows = [(item.name, item.input, short(item.params), short(item.macs), item.summary) for item in items]
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for header, justify in (
-        ("Spec", "left"),
-        ("Input", "left"),
-        ("Params", "right"),
-        ("MACs", "right"),
-        ("Description", "left"),
+    for i, (header, justify) in enumerate(
+        (("Spec", "left"), ("Input", "left"), ("Params", "right"), ("MACs", "right"), ("Description", "left"))
     ):
-        table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
-    for item in bundled_summaries():
-        table.add_row(Text(item.name), Text(item.input), short(item.params), short(item.macs), Text(item.summary))
+        # every column but the description keeps its width; the description is cut to fit the terminal
+        width = None if header == "Description" else max(len(header), *(len(r[i]) for r in rows))
+        table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis", min_width=width)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
     print_whole(stdout_console(), table)
 
 

@@ -79,6 +79,6 @@ def run_analysis(spec: str, settings: list[str] | None, input_shape: str | None,
 
 
 def stdout_console() -> Any:
-    from rich.console import Console
+    from ..report.table import report_console
 
-    return Console()
+    return report_console()

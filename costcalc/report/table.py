@@ -106,11 +106,20 @@ def totals_table(analysis: Analysis) -> Table:
     return table
 
 
+def report_console(file: object = None) -> Console:
+    """A console for reports: a terminal's own width; for a file or pipe (no width to respect, unless
+    COLUMNS says one) wide enough that tables keep their natural width instead of being cropped."""
+    import os
+    import sys
+
+    stream = file or sys.stdout
+    is_terminal = hasattr(stream, "isatty") and stream.isatty()
+    width = None if is_terminal or os.environ.get("COLUMNS") else 10_000
+    return Console(file=file, width=width)
+
+
 def print_whole(console: Console, renderable: object) -> None:
-    """Print without cropping columns when the output is a file or pipe (no terminal width to respect)."""
-    if not console.is_terminal:
-        wide = console.options.update(max_width=10_000)
-        console.width = max(console.width, console.measure(renderable, options=wide).maximum)
+    """Print a report (kept for callers; the console from report_console already has the right width)."""
     console.print(renderable)
 
 
