@@ -13,6 +13,13 @@ def clip(text: str, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def nearest(word: str, options: object, n: int = 1) -> list[str]:
+    """The options closest to a misspelt ``word`` (for "did you mean ...?"); difflib loads only on error."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(options), n=n, cutoff=0.6)  # type: ignore[call-overload]
+
+
 def describe(value: object) -> str:
     """What a user's value is, for a message: short, and never a repr of a (possibly huge) structure."""
     if isinstance(value, bool):

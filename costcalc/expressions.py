@@ -9,14 +9,13 @@ once into closures. Nothing reaches ``eval``; powers and magnitudes are bounded 
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import operator
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Protocol
 
-from .errors import SpecError, clip, describe
+from .errors import SpecError, clip, describe, nearest
 
 Number = int | float | bool
 Value = Number | str  # a str is a word (activation: relu) passed through an argument or var
@@ -187,7 +186,7 @@ def _compile_name(name: str) -> Compiled:
             return scope.lookup(name)
         except KeyError:
             known = sorted(set(scope.names()))
-            close = difflib.get_close_matches(name, known, n=1)
+            close = nearest(name, known)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
             raise _Fail(f"name '{name}' is not defined{hint} (defined here: {shown or 'none'})") from None

@@ -8,13 +8,12 @@ The nodes come out in a topological order: every node's inputs come before it.
 
 from __future__ import annotations
 
-import difflib
 import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ErrorCollector, Location, SpecError
+from .errors import ErrorCollector, Location, SpecError, nearest
 from .expressions import Value, evaluate
 from .layers import KINDS, LayerKind, Shape, fmt_shape
 from .layers.base import MAX_DIM, to_bool, to_int
@@ -209,7 +208,7 @@ class _Builder:
         for name in overrides:
             if name not in spec.vars:
                 known = ", ".join(spec.vars) or "none"
-                near = difflib.get_close_matches(name, list(spec.vars), n=1)
+                near = nearest(name, spec.vars)
                 self.errors.add(
                     SpecError(
                         f"--set {name}: the spec has no var '{name}'"
@@ -290,7 +289,7 @@ class _Builder:
             for ref in wanted:
                 if ref != INPUT_NAME and ref not in position:
                     ok = False
-                    near = difflib.get_close_matches(ref, names, n=1)
+                    near = nearest(ref, names)
                     hint = (
                         "names inside a block are not visible outside it; use the block's name" if "." in ref else None
                     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from importlib import resources
 from pathlib import Path
 
-from .errors import Location, SpecError
+from .errors import Location, SpecError, nearest
 from .spec import Spec, parse_spec
 
 MAX_BYTES = 256 * 1024 * 1024
@@ -71,7 +70,7 @@ def resolve(ref: str) -> Path | None:
     if bundled is not None:
         return bundled
     names = bundled_names()
-    near = difflib.get_close_matches(Path(ref).stem, names, n=3)
+    near = nearest(Path(ref).stem, names, 3)
     hint = ("did you mean " + " or ".join(f"'{n}'" for n in near) + "? ") if near else ""
     raise SpecError(
         f"no spec file '{ref}' and no bundled spec of that name",

@@ -7,13 +7,12 @@ shapes in scope (see graph.py).
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ErrorCollector, Location, SpecError, clip, describe
+from .errors import ErrorCollector, Location, SpecError, clip, describe, nearest
 from .expressions import CONSTANTS, FUNCTIONS
 from .layers import KINDS
 from .yaml_source import Mark, YList, YMap, load_yaml
@@ -78,7 +77,7 @@ class Spec:
 
 
 def suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    close = nearest(word, options)
     return f"did you mean '{close[0]}'?" if close else ""
 
 

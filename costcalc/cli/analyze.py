@@ -40,6 +40,9 @@ def analyze(
         Format, typer.Option("--format", "-f", help="table for people, json for scripts.")
     ] = Format.table,
     exact: Annotated[bool, typer.Option("--exact", help="Full integers in the table instead of K/M/G units.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every row, even in a huge table (over 500 rows show the 25 heaviest).")
+    ] = False,
 ) -> None:
     """Report params, MACs, FLOPs, other ops and activations per layer and in total.
 
@@ -53,7 +56,7 @@ def analyze(
         return
     from ..report.table import render_analysis
 
-    render_analysis(analysis, stdout_console(), depth, exact)
+    render_analysis(analysis, stdout_console(), depth, exact, show_all)
 
 
 @app.command()
