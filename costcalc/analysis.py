@@ -19,6 +19,7 @@ class LayerCost:
 
     name: str
     kind: str
+    group: str  # its row in a breakdown by kind: the kind, and a convolution's kernel ("conv 3×3")
     block: str | None  # dotted name of the innermost enclosing block
     depth: int  # number of enclosing blocks
     inputs: tuple[str, ...]
@@ -131,6 +132,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
             LayerCost(
                 node.name,
                 node.kind,
+                kind.group(node.params),
                 graph.blocks[block].name if block != TOP else None,
                 depth_of[block] if block != TOP else 0,
                 tuple(nodes[i].name for i in node.inputs),

@@ -14,7 +14,12 @@ SUFFIXES = (".yaml", ".yml")
 
 
 def _bundled_dir() -> Path:
-    return Path(str(resources.files("costcalc.specs")))
+    try:
+        return Path(str(resources.files("costcalc.specs")))
+    except ModuleNotFoundError:
+        # the package imported from a source checkout (its folder on sys.path ahead of the
+        # installed one): the specs are the checkout's top-level specs/ folder
+        return Path(__file__).resolve().parent.parent / "specs"
 
 
 def bundled_names() -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +15,24 @@ from .core import remember_specs
 class Format(StrEnum):
     table = "table"
     json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class By(StrEnum):
+    kind = "kind"
+    block = "block"
+
+
+SUFFIX_FORMATS = {
+    ".json": Format.json,
+    ".csv": Format.csv,
+    ".md": Format.markdown,
+    ".markdown": Format.markdown,
+    ".tex": Format.latex,
+    ".txt": Format.table,
+}
 
 
 class DType(StrEnum):
@@ -82,3 +102,59 @@ def stdout_console() -> Any:
     from ..report.table import report_console
 
     return report_console()
+
+
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option("--format", "-f", help="table (default), json, csv, markdown or latex; inferred from -o's extension."),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to FILE (.json .csv .md .tex .txt) instead of the screen.",
+    ),
+]
+ByOpt = Annotated[
+    By | None, typer.Option("--by", help="Totals per kind of layer (convolutions by kernel) or per top-level block.")
+]
+
+
+def resolve_format(fmt: Format | None, output: Path | None) -> Format:
+    """--format wins; else -o's extension says; else the table."""
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return Format.table
+    suffix = output.suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        known = ", ".join(SUFFIX_FORMATS)
+        raise typer.BadParameter(
+            f"cannot tell the format of '{output}' from its extension (known: {known}); give --format",
+            param_hint="--output",
+        )
+    return SUFFIX_FORMATS[suffix]
+
+
+def emit(text: str, output: Path | None) -> None:
+    """The report to standard output, or to a file written whole (never half)."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from ..report.files import write_atomic
+
+    write_atomic(output, text)
+    sys.stderr.write(f"wrote {output}\n")
+
+
+def render_table_text(render: Any) -> str:
+    """What a terminal renderer prints, as plain text for a file (no colour codes)."""
+    import io
+
+    from ..report.table import report_console
+
+    buffer = io.StringIO()
+    render(report_console(buffer))
+    return buffer.getvalue()

@@ -268,6 +268,10 @@ class LayerKind:
     def defaults(self) -> dict[str, Any]:
         return dict(self.default_values)
 
+    def group(self, p: Params) -> str:
+        """The row a layer joins in a breakdown by kind (`--by kind`)."""
+        return self.name
+
 
 KINDS: dict[str, LayerKind] = {}
 

@@ -40,6 +40,14 @@ def conv_window(p: Params, h: int, w: int) -> tuple[int, int]:
     return slide("kernel", (h, w), window, stride, pad, kernel=kernel)
 
 
+class Convolution(LayerKind):
+    """A convolution kind: its breakdown row also names the kernel, as MobileNet's Table 2 does."""
+
+    def group(self, p: Params) -> str:
+        kh, kw = p["kernel"]
+        return f"{self.name} {kh}×{kw}"
+
+
 def bias_cost(p: Params, out_channels: int, positions: int) -> Cost:
     """A bias is one parameter per output channel and one add per output element."""
     if not p["bias"]:
@@ -48,7 +56,7 @@ def bias_cost(p: Params, out_channels: int, positions: int) -> Cost:
 
 
 @register
-class Conv(LayerKind):
+class Conv(Convolution):
     name = "conv"
     summary = "2-D convolution (grouped with groups > 1)"
     params = {
@@ -78,7 +86,7 @@ class Conv(LayerKind):
 
 
 @register
-class DepthwiseConv(LayerKind):
+class DepthwiseConv(Convolution):
     name = "depthwise_conv"
     summary = "depthwise convolution: one f×f filter per input channel (times the multiplier)"
     params = {
@@ -100,7 +108,7 @@ class DepthwiseConv(LayerKind):
 
 
 @register
-class SeparableConv(LayerKind):
+class SeparableConv(Convolution):
     name = "separable_conv"
     summary = "depthwise-separable convolution: depthwise f×f, then pointwise 1×1 to `filters` (Keras SeparableConv2D)"
     params = {
@@ -125,7 +133,7 @@ class SeparableConv(LayerKind):
 
 
 @register
-class ConvTranspose(LayerKind):
+class ConvTranspose(Convolution):
     name = "conv_transpose"
     summary = "transposed convolution (PyTorch ConvTranspose2d): upsamples by the stride"
     params = {

@@ -91,3 +91,45 @@ TOTAL_FIELDS: tuple[tuple[str, str, str], ...] = (  # key, label, unit style
     ("param_bytes", "Param bytes", "bytes"),
     ("activation_bytes", "Activation bytes", "bytes"),
 )
+
+# a breakdown (--by kind / --by block): one row per group of layers
+GROUP_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "group",
+        "Group",
+        "text",
+        "kind of layer (convolutions with their kernel), or top-level block",
+        lambda r, a: r.name,
+    ),
+    Column("kind", "Kind", "text", "the group's kind (for a block, the block it instantiates)", lambda r, a: r.kind),
+    Column("layers", "Layers", "count", "layers in the group", lambda r, a: r.layers),
+    Column("params", "Params", "count", "trainable parameters", lambda r, a: r.params),
+    Column(
+        "params_share",
+        "% params",
+        "share",
+        "share of the network's params",
+        lambda r, a: (r.params, a.totals.params),
+        exported=False,
+    ),
+    Column(
+        "non_trainable",
+        "Non-trainable",
+        "count",
+        "batch-norm running statistics",
+        lambda r, a: r.non_trainable,
+        in_table=False,
+    ),
+    Column("macs", "MACs", "count", "multiply-accumulates, for the whole batch", lambda r, a: r.macs),
+    Column(
+        "macs_share",
+        "% MACs",
+        "share",
+        "share of the network's MACs",
+        lambda r, a: (r.macs, a.totals.macs),
+        exported=False,
+    ),
+    Column("flops", "FLOPs", "count", "2 × MACs", lambda r, a: r.flops, in_table=False),
+    Column("other_ops", "Other ops", "count", "elementwise operations outside MACs", lambda r, a: r.other_ops),
+    Column("activations", "Activations", "count", "output elements, for the whole batch", lambda r, a: r.activations),
+)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..analysis import Analysis
 from ..conventions import CONVENTION
-from .columns import LAYER_COLUMNS, TOTAL_FIELDS
+from .columns import GROUP_COLUMNS, LAYER_COLUMNS, TOTAL_FIELDS
 
 SCHEMA_VERSION = 1
 _BLOCK_KEYS = (
@@ -50,6 +50,16 @@ def render_json(analysis: Analysis) -> str:
     return dumps_readable(analysis_dict(analysis))
 
 
+def render_analysis_json(analysis: Analysis, groups: list[Any] | None = None, by: str | None = None) -> str:
+    """The analysis; with a breakdown, also "by" and one entry per group under "groups"."""
+    data = analysis_dict(analysis)
+    if groups is not None:
+        columns = [c for c in GROUP_COLUMNS if c.exported]
+        data["by"] = by
+        data["groups"] = [{c.key: c.get(g, analysis) for c in columns} for g in groups]
+    return dumps_readable(data)
+
+
 def dumps_readable(data: dict[str, Any]) -> str:
     """JSON with one line per top-level key and one line per list item (layers, blocks).
 
@@ -65,3 +75,38 @@ def dumps_readable(data: dict[str, Any]) -> str:
         else:
             lines.append(f"  {encode(key)}: {encode(value)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def render_comparison_json(
+    analyses: list[Analysis], labels: list[str], groups: list[list[Any]] | None = None, by: str | None = None
+) -> str:
+    """Every spec's analysis (as analyze writes it) under "specs", and the totals side by side."""
+    from ..compare import Relation
+
+    specs = []
+    for index, analysis in enumerate(analyses):
+        data = analysis_dict(analysis)
+        data["label"] = labels[index]
+        if groups is not None:
+            columns = [c for c in GROUP_COLUMNS if c.exported]
+            data["by"] = by
+            data["groups"] = [{c.key: c.get(g, analysis) for c in columns} for g in groups[index]]
+        specs.append(data)
+    out: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "labels": labels,
+        "conventions": CONVENTION,
+        "totals": {key: [getattr(a.totals, key) for a in analyses] for key, _, _ in TOTAL_FIELDS},
+    }
+    if len(analyses) == 2:
+        out["second_vs_first"] = {}
+        for key, label, _ in TOTAL_FIELDS:
+            relation = Relation(getattr(analyses[0].totals, key), getattr(analyses[1].totals, key))
+            ratio = relation.ratio
+            out["second_vs_first"][key] = {
+                "ratio": [ratio.numerator, ratio.denominator] if ratio is not None else None,
+                "difference": relation.difference,
+                "words": relation.words(label),
+            }
+    out["specs"] = specs
+    return dumps_readable(out)

@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.text import Text
 
 from ..analysis import Analysis, BlockCost
+from ..breakdown import GroupCost
 from ..conventions import SUMMARY
 from ..layers import fmt_shape
 from . import numbers
-from .columns import LAYER_COLUMNS, TOTAL_FIELDS, Column, Row
+from .columns import GROUP_COLUMNS, LAYER_COLUMNS, TOTAL_FIELDS, Column, Row
 
 INDENT = "  "
 GAP = "   "
@@ -109,50 +110,56 @@ def _unopened_blocks(row: Row, by_name: dict[str, BlockCost], opened: set[str]) 
 
 def _totals_cells(columns: list[Column], analysis: Analysis, exact: bool) -> list[str]:
     totals = analysis.totals
-    values = {"params": totals.params, "macs": totals.macs, "activations": totals.activations}
     cells = []
     for column in columns:
-        if column.key == "name":
+        if column.key in ("name", "group"):
             cells.append("Total")
-        elif column.key == "macs_share":
-            cells.append(numbers.percent(totals.macs, totals.macs))
-        elif column.key in values:
-            cells.append(numbers.exact(values[column.key]) if exact else numbers.short(values[column.key]))
+        elif column.style == "share":
+            cells.append("100.00%")
+        elif column.key in ("params", "macs", "activations", "other_ops", "non_trainable", "flops"):
+            value = getattr(totals, column.key)
+            cells.append(numbers.exact(value) if exact else numbers.short(value))
+        elif column.key == "layers":
+            cells.append(str(len(analysis.layers)))
         else:
             cells.append("")
     return cells
 
 
-def layer_table(
-    analysis: Analysis, depth: int | None = None, exact: bool = False, show_all: bool = False, width: int = 10_000
+def grid(
+    headers: list[str],
+    lines: list[Line],
+    right: list[bool],
+    footer: list[str] | None = None,
+    width: int = 10_000,
+    title: str | None = None,
+    shrink: int = 0,
 ) -> Text:
-    """The layer table as one Text, no wider than ``width`` (long names are cut from the left)."""
-    columns, lines, note = table_lines(analysis, depth, exact, show_all)
-    header = [c.header for c in columns]
-    totals = _totals_cells(columns, analysis, exact)
-    every = [header, totals, *(cells for cells, _ in lines)]
-    widths = [max(cell_len(cells[i]) for cells in every) for i in range(len(columns))]
-    room = width - sum(widths[1:]) - len(GAP) * (len(columns) - 1) - 1
-    if widths[0] > room:
-        widths[0] = max(room, 12)
-    right = [c.style in ("count", "share") for c in columns]
+    """Columns laid out at fixed widths, as one Text. To fit ``width``, column ``shrink`` is cut: a first
+    column (names) from the left, keeping the informative end of a dotted path; any other from the right."""
+    every = [headers, *(cells for cells, _ in lines), *([footer] if footer else [])]
+    widths = [max(cell_len(cells[i]) for cells in every) for i in range(len(headers))]
+    room = width - (sum(widths) - widths[shrink]) - len(GAP) * (len(headers) - 1) - 1
+    if widths[shrink] > room:
+        widths[shrink] = max(room, 12)
 
     def render(cells: list[str]) -> list[str]:
         out = []
         for i, cell in enumerate(cells):
             size = cell_len(cell)
-            if size > widths[i]:  # only names are ever cut: keep the informative end of a dotted path
-                cell = "…" + cell[-(widths[i] - 1) :]
+            if size > widths[i]:
+                cell = "…" + cell[-(widths[i] - 1) :] if i == 0 else cell[: widths[i] - 1] + "…"
                 size = cell_len(cell)
             pad = " " * (widths[i] - size)
             out.append(pad + cell if right[i] else cell + pad)
         return out
 
-    batch = f" · batch {analysis.batch}" if analysis.batch != 1 else ""
-    text = Text(f"{analysis.name} · input {fmt_shape(analysis.input)}{batch} · {analysis.dtype}\n", style="italic")
-    text.append("\n")
-    text.append(" " + GAP.join(render(header)).rstrip() + "\n", style="bold")
-    text.append(" " + "─" * (sum(widths) + len(GAP) * (len(columns) - 1)) + "\n")
+    text = Text()
+    if title:
+        text.append(title + "\n", style="italic")
+        text.append("\n")
+    text.append(" " + GAP.join(render(headers)).rstrip() + "\n", style="bold")
+    text.append(" " + "─" * (sum(widths) + len(GAP) * (len(headers) - 1)) + "\n")
     for cells, styles in lines:
         rendered = render(cells)
         if any(styles):
@@ -164,11 +171,54 @@ def layer_table(
             text.append("\n")
         else:
             text.append(" " + GAP.join(rendered).rstrip() + "\n")
-    text.append("\n")
-    text.append(" " + GAP.join(render(totals)).rstrip() + "\n", style="bold")
+    if footer:
+        text.append("\n")
+        text.append(" " + GAP.join(render(footer)).rstrip() + "\n", style="bold")
+    return text
+
+
+def layer_table(
+    analysis: Analysis, depth: int | None = None, exact: bool = False, show_all: bool = False, width: int = 10_000
+) -> Text:
+    """The layer table as one Text, no wider than ``width`` (long names are cut from the left)."""
+    columns, lines, note = table_lines(analysis, depth, exact, show_all)
+    text = grid(
+        [c.header for c in columns],
+        lines,
+        [c.style in ("count", "share") for c in columns],
+        _totals_cells(columns, analysis, exact),
+        width,
+        title(analysis),
+    )
     if note:
         text.append(f"\n {note}\n", style="dim")
     return text
+
+
+def title(analysis: Analysis) -> str:
+    batch = f" · batch {analysis.batch}" if analysis.batch != 1 else ""
+    return f"{analysis.name} · input {fmt_shape(analysis.input)}{batch} · {analysis.dtype}"
+
+
+def breakdown_table(analysis: Analysis, groups: list[GroupCost], exact: bool = False, width: int = 10_000) -> Text:
+    """A breakdown (--by kind / --by block) with each group's share of params and MACs."""
+    by_kind = all(g.name.startswith(g.kind) for g in groups)  # the Kind column would repeat the group
+    columns = [c for c in GROUP_COLUMNS if c.in_table and not (by_kind and c.key == "kind")]
+    plain: list[str | None] = [None] * len(columns)
+    lines: list[Line] = [([cell_text(c, g, analysis, exact) for c in columns], plain) for g in groups]
+    return grid(
+        [c.header for c in columns],
+        lines,
+        [c.style in ("count", "share") for c in columns],
+        _totals_cells(columns, analysis, exact),
+        width,
+        title(analysis),
+    )
+
+
+def render_breakdown(analysis: Analysis, groups: list[GroupCost], console: Console, exact: bool = False) -> None:
+    console.print(breakdown_table(analysis, groups, exact, console.width), soft_wrap=True)
+    console.print(Text(SUMMARY, style="dim"))
 
 
 def totals_text(analysis: Analysis) -> Text:

@@ -29,13 +29,14 @@ from generate import GENERATORS  # noqa: E402
 FLOOR = [sys.executable, "-c", "import typer, rich.console, rich.table, yaml"]
 # as on a user's machine: Python caches compiled modules (this sandbox's environment turns that off)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+RUN_IN = tempfile.gettempdir()  # not the checkout, whose costcalc/ folder would shadow the installed package
 COSTCALC = [sys.executable, "-m", "costcalc"]
 
 
 def measure(command: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident MiB of one run of ``command`` (its own rusage, via wait4)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=RUN_IN)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0,):

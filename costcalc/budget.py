@@ -1,0 +1,101 @@
+"""Budget gates: limits such as 600M MACs or 50MB of activations, and which of them a network exceeds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .analysis import Totals
+from .errors import CostcalcError
+
+COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}  # decimal, as counts are quoted
+BYTE_UNITS = {
+    "": 1,
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,  # decimal (SI)
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+    "TIB": 2**40,  # binary (IEC)
+}
+_VALUE = re.compile(r"\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*")
+
+
+class BudgetError(CostcalcError):
+    """A budget that cannot be read (CLI exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    field: str  # a field of Totals
+    option: str  # the command-line option
+    label: str
+    bytes: bool  # read with byte units (KB, MiB, ...) rather than count units (K, M, ...)
+
+
+BUDGETS: tuple[Budget, ...] = (
+    Budget("params", "--max-params", "params", False),
+    Budget("macs", "--max-macs", "MACs", False),
+    Budget("flops", "--max-flops", "FLOPs", False),
+    Budget("activations", "--max-activations", "activations", False),
+    Budget("param_bytes", "--max-param-bytes", "param bytes", True),
+    Budget("activation_bytes", "--max-activation-bytes", "activation bytes", True),
+)
+
+
+def parse_amount(text: str, budget: Budget) -> int:
+    """'5M' -> 5,000,000; '50MB' -> 50,000,000; '50MiB' -> 52,428,800; '1.5G' -> 1,500,000,000."""
+    units = BYTE_UNITS if budget.bytes else COUNT_UNITS
+    match = _VALUE.fullmatch(text)
+    unit = match.group(2).upper() if match else ""
+    if not match or unit not in units:
+        shown = "5M, 1.5G, 600000" if not budget.bytes else "50MB, 1.5GiB, 2048"
+        raise BudgetError(
+            f"{budget.option} {text!r} is not an amount; expected a number with an optional "
+            f"unit ({', '.join(u for u in units if u)}), e.g. {shown}"
+        )
+    try:
+        value = Decimal(match.group(1).replace("_", "")) * units[unit]
+    except InvalidOperation:
+        raise BudgetError(f"{budget.option} {text!r} is not a number") from None
+    if budget.bytes:
+        return int(value)  # a fraction of a binary unit (85.86MiB) rounds down to whole bytes
+    if value != value.to_integral_value():
+        raise BudgetError(f"{budget.option} {text!r} is not a whole number of {budget.label}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Violation:
+    budget: Budget
+    value: int
+    limit: int
+
+    @property
+    def excess(self) -> int:
+        return self.value - self.limit
+
+
+def check_budgets(totals: Totals, limits: dict[str, int]) -> list[Violation]:
+    """The budgets (by Totals field) that ``totals`` exceed; equal to the limit passes."""
+    out = []
+    for budget in BUDGETS:
+        limit = limits.get(budget.field)
+        value = getattr(totals, budget.field)
+        if limit is not None and value > limit:
+            out.append(Violation(budget, value, limit))
+    return out
+
+
+def violation_message(v: Violation, limit_text: str) -> str:
+    """'MACs 4,089,184,256 exceed the budget of 600,000,000 (--max-macs 600M) by 3,489,184,256 (6.82×)'."""
+    return (
+        f"{v.budget.label} {v.value:,} exceed the budget of {v.limit:,} ({v.budget.option} {limit_text}) "
+        f"by {v.excess:,} ({v.value / v.limit:.2f}× the budget)"
+        if v.limit
+        else f"{v.budget.label} {v.value:,} exceed the budget of 0 ({v.budget.option} {limit_text})"
+    )

@@ -1,0 +1,139 @@
+"""Comparisons of several analyses: totals side by side, layers aligned by name, and how they relate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .analysis import Analysis, LayerCost
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """How a second value relates to a first: exact ratio (second / first) and difference (second − first)."""
+
+    first: int
+    second: int
+
+    @property
+    def ratio(self) -> Fraction | None:
+        return Fraction(self.second, self.first) if self.first else None
+
+    @property
+    def difference(self) -> int:
+        return self.second - self.first
+
+    def words(self, quantity: str) -> str:
+        """The second relative to the first, so that the direction cannot be misread: '9.68× fewer MACs'."""
+        if self.second == self.first:
+            return f"same {quantity}"
+        if self.first == 0:
+            return f"{quantity} from none"
+        if self.second == 0:
+            return f"no {quantity}"
+        if self.second < self.first:
+            return f"{self.first / self.second:.2f}× fewer {quantity}"
+        return f"{self.second / self.first:.2f}× more {quantity}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedLayer:
+    """One layer name across the compared analyses; None where a spec has no layer of that name."""
+
+    name: str
+    layers: tuple[LayerCost | None, ...]
+
+    @property
+    def everywhere(self) -> bool:
+        return all(x is not None for x in self.layers)
+
+
+def align_layers(analyses: list[Analysis]) -> list[AlignedLayer]:
+    """Layers matched by name (block path and name); a layer some specs lack keeps its place, marked by None.
+
+    The order is the first spec's; a name only later specs have follows the name before it in its spec.
+    """
+    known: set[str] = set()
+    base: list[str] = []
+    after: dict[str | None, list[str]] = {}  # name (None: the very start) -> names that follow it
+    for index, analysis in enumerate(analyses):
+        anchor: str | None = None
+        for layer in analysis.layers:
+            name = layer.name
+            if name not in known:
+                known.add(name)
+                if index == 0:
+                    base.append(name)
+                else:
+                    after.setdefault(anchor, []).append(name)
+            anchor = name
+    names: list[str] = []
+    stack = list(reversed(base)) + list(reversed(after.get(None, [])))
+    while stack:
+        name = stack.pop()
+        names.append(name)
+        stack.extend(reversed(after.get(name, [])))
+    by_name = [{x.name: x for x in a.layers} for a in analyses]
+    return [AlignedLayer(name, tuple(index.get(name) for index in by_name)) for name in names]
+
+
+@dataclass(frozen=True, slots=True)
+class SeparableIdentity:
+    """A standard conv in one spec replaced by depthwise + pointwise in the other (MobileNet's argument)."""
+
+    standard: str  # the standard conv's name
+    depthwise: str
+    pointwise: str
+    kernel: int  # f
+    filters: int  # n_c'
+    standard_macs: int
+    separable_macs: int
+
+    @property
+    def ratio(self) -> Fraction:
+        return Fraction(self.separable_macs, self.standard_macs)
+
+    @property
+    def identity(self) -> Fraction:
+        """1/n_c' + 1/f²: the ratio for a depthwise-separable replacement with multiplier 1."""
+        return Fraction(1, self.filters) + Fraction(1, self.kernel * self.kernel)
+
+
+def _kernel(layer: LayerCost) -> tuple[int, int] | None:
+    parts = layer.group.rsplit(" ", 1)
+    if len(parts) != 2 or "×" not in parts[1]:
+        return None
+    kh, kw = parts[1].split("×")
+    return int(kh), int(kw)
+
+
+def separable_identities(standard: Analysis, separable: Analysis) -> list[SeparableIdentity]:
+    """Standard square convs of ``standard`` that ``separable`` replaces by a depthwise conv and a 1×1 conv
+    from the same input shape to the same output shape."""
+    shapes_a = {x.name: x.output for x in standard.layers}
+    shapes_b = {x.name: x.output for x in separable.layers}
+    by_name_b = {x.name: x for x in separable.layers}
+    pairs = []
+    for pw in separable.layers:
+        if pw.kind != "conv" or _kernel(pw) != (1, 1) or len(pw.inputs) != 1:
+            continue
+        dw = by_name_b.get(pw.inputs[0])
+        if dw is None or dw.kind != "depthwise_conv" or len(dw.inputs) != 1:
+            continue
+        if dw.output[-1] != shapes_b[dw.inputs[0]][-1]:  # multiplier 1: the identity assumes it
+            continue
+        pairs.append((shapes_b[dw.inputs[0]], pw.output, dw, pw))
+    out = []
+    for conv in standard.layers:
+        size = _kernel(conv)
+        if conv.kind != "conv" or size is None or size[0] != size[1] or size[0] == 1 or len(conv.inputs) != 1:
+            continue
+        for source, target, dw, pw in pairs:
+            if source == shapes_a[conv.inputs[0]] and target == conv.output and _kernel(dw) == size:
+                out.append(
+                    SeparableIdentity(
+                        conv.name, dw.name, pw.name, size[0], conv.output[-1], conv.macs, dw.macs + pw.macs
+                    )
+                )
+                break
+    return out
