@@ -121,21 +121,25 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
     sums = [[0, 0, 0, 0, 0, 0] for _ in graph.blocks]  # params, non_trainable, macs, other, acts, layers
     depth_of = [b.depth for b in graph.blocks]
     parent_of = [b.parent for b in graph.blocks]
+    block_names = [b.name for b in graph.blocks]
+    names = [node.name for node in nodes]
+    shapes = [node.shape for node in nodes]
     layers = []
+    append = layers.append
     for node in nodes:
         kind = KINDS[node.kind]
-        cost = kind.cost(node.params, [nodes[i].shape for i in node.inputs], node.shape)
+        cost = kind.cost(node.params, [shapes[i] for i in node.inputs], node.shape)
         acts = elements(node.shape) * batch
         macs, other = cost.macs * batch, cost.other_ops * batch
         block = node.block
-        layers.append(
+        append(
             LayerCost(
                 node.name,
                 node.kind,
                 kind.group(node.params),
-                graph.blocks[block].name if block != TOP else None,
+                block_names[block] if block != TOP else None,
                 depth_of[block] if block != TOP else 0,
-                tuple(nodes[i].name for i in node.inputs),
+                tuple([names[i] for i in node.inputs]),
                 node.shape,
                 cost.params,
                 cost.non_trainable,

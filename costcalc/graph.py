@@ -674,6 +674,8 @@ class _Builder:
 
 
 def check_shape(shape: Shape) -> None:
+    if 1 <= min(shape) and max(shape) <= MAX_DIM:
+        return
     for dim in shape:
         if dim < 1:
             raise SpecError(f"the output would be {fmt_shape(shape)}", expected="every dimension ≥ 1")

@@ -49,9 +49,12 @@ def test_the_tour_output_in_readme_is_real():
 
 
 def test_the_compare_output_in_readme_is_real():
-    block = re.search(r"```console\n\$ costcalc compare inception_naive inception_bottleneck\n(.*?)```", README, re.S).group(1)
-    result = CliRunner().invoke(app, ["compare", "inception_naive", "inception_bottleneck"],
-                                env={"COLUMNS": "120", "NO_COLOR": "1"})
+    block = re.search(
+        r"```console\n\$ costcalc compare inception_naive inception_bottleneck\n(.*?)```", README, re.S
+    ).group(1)
+    result = CliRunner().invoke(
+        app, ["compare", "inception_naive", "inception_bottleneck"], env={"COLUMNS": "120", "NO_COLOR": "1"}
+    )
     actual = "\n".join(line.rstrip() for line in result.stdout.splitlines()) + "\n"
     assert actual == block
 

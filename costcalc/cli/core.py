@@ -106,4 +106,19 @@ def _main(
 
 
 def main() -> None:
-    app()
+    """The console script. Exits without tearing down the heap: freeing millions of objects one by
+    one took a tenth of the run on a 100,000-layer spec, and the process ends anyway."""
+    try:
+        app()
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        sys.stderr.flush()
+        code = 1
+    os._exit(code)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..analysis import Analysis
 from ..conventions import CONVENTION
-from .columns import GROUP_COLUMNS, LAYER_COLUMNS, TOTAL_FIELDS
+from .columns import GROUP_COLUMNS, LAYER_COLUMNS, TOTAL_FIELDS, row_reader
 
 SCHEMA_VERSION = 1
 _BLOCK_KEYS = (
@@ -38,7 +38,7 @@ def analysis_dict(analysis: Analysis) -> dict[str, Any]:
         "vars": dict(analysis.variables),
         "conventions": CONVENTION,
         "totals": {key: getattr(analysis.totals, key) for key, _, _ in TOTAL_FIELDS},
-        "layers": [{c.key: c.get(row, analysis) for c in exported} for row in analysis.layers],
+        "layers": list(map(row_reader(exported), analysis.layers)),
         "blocks": [
             {**{c.key: c.get(b, analysis) for c in block_columns}, "repeat": b.repeat, "layers": b.layers}
             for b in analysis.blocks

@@ -23,9 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import GENERATORS  # noqa: E402
-
 FLOOR = [sys.executable, "-c", "import typer, rich.console, rich.table, yaml"]
 # as on a user's machine: Python caches compiled modules (this sandbox's environment turns that off)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -33,17 +30,28 @@ RUN_IN = tempfile.gettempdir()  # not the checkout, whose costcalc/ folder would
 COSTCALC = [sys.executable, "-m", "costcalc"]
 
 
+GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+
+
 def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one run of ``command`` (its own rusage, via wait4)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=RUN_IN)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0,):
+    """Wall seconds and peak resident MiB of one run of ``command``.
+
+    The peak comes from GNU time when present: a child forked from this (larger) process would
+    otherwise report this process's peak in its own rusage.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        wrapped = [GNU_TIME, "-f", "%M", "-o", rss.name, *command] if GNU_TIME else command
+        start = time.perf_counter()
+        process = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=RUN_IN)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
         error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{error}")
-    process.stderr and process.stderr.close()
-    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+        if process.stderr:
+            process.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{error}")
+        peak_kib = int(rss.read().strip().splitlines()[-1]) if GNU_TIME else usage.ru_maxrss
+    return wall, peak_kib / 1024
 
 
 def median_run(command: list[str], runs: int) -> tuple[float, float]:
@@ -64,10 +72,13 @@ def cases(folder: Path, quick: bool) -> list[tuple[str, int, list[str], int]]:
             3 if quick else 7,
         ),
     ]
+    generator = str(Path(__file__).resolve().parent / "generate.py")
     for kind in ("chain", "dag"):
         for size in sizes:
             path = folder / f"{kind}_{size}.yaml"
-            path.write_text(GENERATORS[kind](size), encoding="utf-8")
+            # in a child process: a forked child inherits this process's peak memory in its rusage
+            with path.open("w", encoding="utf-8") as spec_file:
+                subprocess.run([sys.executable, generator, kind, str(size)], stdout=spec_file, check=True)
             runs = 1 if size >= 1_000_000 else 3
             out.append(
                 (f"{kind} {size:,} --format json", size, [*COSTCALC, "analyze", str(path), "--format", "json"], runs)
