@@ -115,11 +115,9 @@ def main() -> None:
     try:
         for label, layers, command, runs in cases(folder, args.quick):
             wall, mib = median_run(command, runs)
+            per_layer = f"{(wall - floor) / layers * 1e6:9.2f}" if layers else f"{'–':>9}"  # generated specs only
             layers = layers or layer_count(command)
-            per_layer = (wall - floor) / layers * 1e6
-            print(
-                f"{label:38} {layers:>10,} {wall:>8.3f} {mib:>9.1f} {wall / floor:>8.2f} {per_layer:>9.2f}", flush=True
-            )
+            print(f"{label:38} {layers:>10,} {wall:>8.3f} {mib:>9.1f} {wall / floor:>8.2f} {per_layer}", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
