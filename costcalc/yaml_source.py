@@ -9,6 +9,7 @@ document size are bounded.
 
 from __future__ import annotations
 
+from sys import intern
 from typing import Any
 
 import yaml
@@ -208,7 +209,7 @@ class _Builder:
         if key is _NO_KEY:  # this value is a key
             if value is not _MERGE_KEY and not isinstance(value, str):
                 raise self.error(mark, f"key {describe(value)} is not a name", expected="a text key")
-            frame[1], frame[2] = value, mark
+            frame[1], frame[2] = (intern(value) if value is not _MERGE_KEY else value), mark  # keys repeat: share them
             return
         frame[1] = _NO_KEY
         if key is _MERGE_KEY:
