@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from ..symbolic import note
 from .base import (
     Cost,
     LayerKind,
@@ -32,7 +33,11 @@ class Elementwise(LayerKind):
         return inputs[0]
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
-        return Cost(other_ops=self.ops * elements(out))
+        return Cost(other_ops=note(self.ops * elements(out), self.label))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.label = f"{self.name}: {self.formula}"  # what explain shows; built once, read per layer
 
 
 def activation(name: str, ops: int, formula: str, summary: str, **params: Param) -> type[Elementwise]:
@@ -69,7 +74,7 @@ class PReLU(Elementwise):
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         slopes = 1 if p["shared"] else out[-1]
-        return Cost(params=slopes, other_ops=self.ops * elements(out))
+        return Cost(params=note(slopes, "slopes"), other_ops=note(self.ops * elements(out), self.label))
 
 
 @register
@@ -83,5 +88,5 @@ class Softmax(LayerKind):
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         channels = out[-1]
-        positions = elements(out) // channels
-        return Cost(other_ops=positions * (3 * channels - 1))  # C exps, C − 1 adds, C divides
+        positions = elements(out[:-1])
+        return Cost(other_ops=note(positions * (3 * channels - 1), "softmax: C exps, C − 1 adds, C divides"))

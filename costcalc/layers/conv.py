@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import SpecError
+from ..symbolic import note
 from .base import (
     FUSED_PARAMS,
     Cost,
@@ -52,7 +53,11 @@ def bias_cost(p: Params, out_channels: int, positions: int) -> Cost:
     """A bias is one parameter per output channel and one add per output element."""
     if not p["bias"]:
         return Cost()
-    return Cost(params=out_channels, other_ops=positions * out_channels)
+    return Cost(params=note(out_channels, "bias"), other_ops=note(positions * out_channels, "bias adds"))
+
+
+def per_group(channels: int, groups: int) -> int:
+    return channels if groups == 1 else channels // groups
 
 
 @register
@@ -80,8 +85,9 @@ class Conv(Convolution):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         oh, ow, filters = out
         kh, kw = p["kernel"]
-        per_filter = kh * kw * (inputs[0][2] // p["groups"])
-        conv = Cost(params=per_filter * filters, macs=oh * ow * filters * per_filter)
+        per_output = kh * kw * per_group(inputs[0][2], p["groups"])
+        macs = note(oh * ow * filters, "output positions × filters") * note(per_output, "multiplies per output")
+        conv = Cost(params=per_output * filters, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
 
 
@@ -98,12 +104,13 @@ class DepthwiseConv(Convolution):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         h, w, c = spatial(inputs[0], self.name)
-        return (*conv_window(p, h, w), c * p["multiplier"])
+        return (*conv_window(p, h, w), c if p["multiplier"] == 1 else c * p["multiplier"])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         oh, ow, channels = out
         kh, kw = p["kernel"]
-        conv = Cost(params=kh * kw * channels, macs=oh * ow * channels * kh * kw)
+        macs = note(oh * ow * channels, "output positions × channels") * note(kh * kw, "multiplies per output")
+        conv = Cost(params=kh * kw * channels, macs=macs)
         return conv + bias_cost(p, channels, oh * ow) + fused_cost(p, out)
 
 
@@ -126,9 +133,9 @@ class SeparableConv(Convolution):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         oh, ow, filters = out
         kh, kw = p["kernel"]
-        middle = inputs[0][2] * p["multiplier"]
-        depthwise = Cost(params=kh * kw * middle, macs=oh * ow * middle * kh * kw)
-        pointwise = Cost(params=middle * filters, macs=oh * ow * filters * middle)
+        middle = inputs[0][2] if p["multiplier"] == 1 else inputs[0][2] * p["multiplier"]
+        depthwise = Cost(params=kh * kw * middle, macs=note(oh * ow * middle * kh * kw, "depthwise"))
+        pointwise = Cost(params=middle * filters, macs=note(oh * ow * filters * middle, "pointwise"))
         return depthwise + pointwise + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
 
 
@@ -178,6 +185,7 @@ class ConvTranspose(Convolution):
         h, w, c = inputs[0]
         oh, ow, filters = out
         kh, kw = p["kernel"]
-        per_input = kh * kw * (filters // p["groups"])  # each input element is scattered to these
-        conv = Cost(params=c * per_input, macs=h * w * c * per_input)
+        per_input = kh * kw * per_group(filters, p["groups"])  # each input element is scattered to these
+        macs = note(h * w * c, "input elements") * note(per_input, "multiplies per input")
+        conv = Cost(params=c * per_input, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..symbolic import note
 from .base import (
     FUSED_PARAMS,
     Cost,
@@ -31,4 +32,5 @@ class FullyConnected(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         units = p["units"]
         features = elements(inputs[0])
-        return Cost(params=features * units, macs=features * units) + bias_cost(p, units, 1) + fused_cost(p, out)
+        macs = note(features, "inputs") * note(units, "outputs")
+        return Cost(params=features * units, macs=macs) + bias_cost(p, units, 1) + fused_cost(p, out)

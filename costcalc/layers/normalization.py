@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..symbolic import note
 from .base import (
     Cost,
     LayerKind,
@@ -29,7 +30,11 @@ class BatchNorm(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         channels = out[-1]
         # γ, β trainable; running mean and variance are state, not parameters (as Keras reports)
-        return Cost(params=2 * channels, non_trainable=2 * channels, other_ops=2 * elements(out))
+        return Cost(
+            params=note(2 * channels, "batch norm γ, β"),
+            non_trainable=note(2 * channels, "running mean, variance"),
+            other_ops=note(2 * elements(out), "batch norm: a·x + b"),
+        )
 
 
 @register

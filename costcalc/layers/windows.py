@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SpecError
+from ..symbolic import ceil_div
 from .base import fmt_shape
 
 Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
@@ -10,7 +11,7 @@ Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
 
 def span(kernel: int, dilation: int) -> int:
     """How many input pixels a dilated kernel covers along one axis."""
-    return dilation * (kernel - 1) + 1
+    return kernel if dilation == 1 else dilation * (kernel - 1) + 1
 
 
 def same_padding(size: int, window: int, stride: int) -> tuple[int, int]:
@@ -18,7 +19,7 @@ def same_padding(size: int, window: int, stride: int) -> tuple[int, int]:
 
     For stride 1 this is also PyTorch's padding='same'.
     """
-    out = -(-size // stride)
+    out = ceil_div(size, stride)
     total = max((out - 1) * stride + window - size, 0)
     return total // 2, total - total // 2
 
@@ -47,10 +48,11 @@ def window_output(size: int, window: int, stride: int, before: int, after: int, 
     In ceil mode (PyTorch pools) the division rounds up, but a last window that would start
     in the right padding is dropped, as PyTorch does.
     """
-    room = size + before + after - window
+    padded = size if before == 0 and after == 0 else size + (2 * before if before == after else before + after)
+    room = padded - window  # n + 2p − f
     if not ceil_mode:
         return room // stride + 1
-    out = -(-room // stride) + 1
+    out = ceil_div(room, stride) + 1
     if (out - 1) * stride >= size + before:
         out -= 1
     return out
