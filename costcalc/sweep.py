@@ -1,0 +1,129 @@
+"""Sweeps: one spec analysed over every combination of settings (vars, input sizes, batch sizes)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .analysis import Totals, analyze
+from .errors import CostcalcError
+from .graph import Graph, build_graph
+from .layers import Shape
+from .spec import Spec
+
+MAX_VARIANTS = 1_000_000
+
+
+class SweepError(CostcalcError):
+    """A sweep axis that cannot be read (CLI exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str  # a var of the spec, or "input" / "batch"
+    values: tuple[str, ...]  # as written: vars are evaluated by the spec, like --set values
+
+
+@dataclass(frozen=True)
+class Variant:
+    settings: dict[str, str]  # axis name -> the value of this combination
+    input: Shape
+    batch: int
+    totals: Totals
+
+
+def expand_values(text: str, option: str) -> tuple[str, ...]:
+    """'1,0.75,0.5' -> three values; 'a..b' or 'a..b..step' -> whole numbers from a to b inclusive."""
+    values: list[str] = []
+    for part in text.split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(\d+))?", part)
+        if match:
+            start, stop, step = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+            if step < 1 or stop < start:
+                raise SweepError(f"{option}: '{part}' is not a rising range (a..b or a..b..step)")
+            values += [str(v) for v in range(start, stop + 1, step)]
+        elif part:
+            values.append(part)
+        else:
+            raise SweepError(f"{option}: an empty value in '{text}'")
+    return tuple(values)
+
+
+def axes_from(settings: list[str], inputs: list[str], batches: list[str]) -> list[Axis]:
+    axes: list[Axis] = []
+    for item in settings:
+        name, sep, values = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not values.strip():
+            raise SweepError(f"--set '{item}' is not NAME=VALUE[,VALUE...] (e.g. --set alpha=1,0.75,0.5)")
+        axes.append(Axis(name, expand_values(values, f"--set {name}")))
+    for option, given in (("input", inputs), ("batch", batches)):
+        values = tuple(v for text in given for v in expand_values(text, f"--{option}"))
+        if values:
+            axes.append(Axis(option, values))
+    for axis in axes:
+        if axis.name == "batch" and not all(v.isdigit() and int(v) >= 1 for v in axis.values):
+            raise SweepError("--batch takes whole numbers ≥ 1 (e.g. 1,8,32 or 1..64)")
+    names = [a.name for a in axes]
+    for name in names:
+        if names.count(name) > 1:
+            raise SweepError(f"'{name}' is swept twice; give all its values in one option")
+    return axes
+
+
+def input_shape(text: str, default: Shape) -> Shape:
+    """'160' -> 160×160 with the spec's channels; '160x128x3' as written."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        dims = tuple(int(p) for p in parts)
+    except ValueError:
+        dims = ()
+    if len(dims) == 1 and len(default) == 3:
+        dims = (dims[0], dims[0], default[2])
+    if len(dims) not in (1, 3) or min(dims) < 1:
+        raise SweepError(f"--input '{text}' is not a size (160) or a shape (160x160x3)")
+    return dims
+
+
+def count_variants(axes: list[Axis]) -> int:
+    total = 1
+    for axis in axes:
+        total *= len(axis.values)
+    return total
+
+
+def sweep(
+    spec: Spec, axes: list[Axis], dtype: str = "float32", progress: Callable[[], None] | None = None
+) -> Iterator[Variant]:
+    """Analyse ``spec`` for every combination of the axes' values, in order (the last axis varies fastest).
+
+    The spec is parsed once; a graph is built once per combination of vars and input and reused
+    for every batch size, since the batch only scales the counts.
+    """
+    total = count_variants(axes)
+    if total > MAX_VARIANTS:
+        raise SweepError(f"{total:,} combinations; expected at most {MAX_VARIANTS:,}")
+    default_input: Shape | None = None
+    graphs: dict[tuple, Graph] = {}
+    for combination in itertools.product(*(axis.values for axis in axes)):
+        settings = dict(zip((a.name for a in axes), combination))
+        overrides = {k: v for k, v in settings.items() if k not in ("input", "batch")}
+        shape = None
+        if "input" in settings:
+            if default_input is None:
+                default_input = build_graph(spec, overrides).input_shape
+            shape = input_shape(settings["input"], default_input)
+        batch = int(settings.get("batch", 1))
+        key = (tuple(sorted(overrides.items())), shape)
+        graph = graphs.get(key)
+        if graph is None:
+            graph = graphs[key] = build_graph(spec, overrides, shape)
+            if len(graphs) > 64:  # keep memory bounded on long sweeps: only recent graphs are reused
+                graphs.pop(next(iter(graphs)))
+        analysis = analyze(graph, batch, dtype)
+        if progress is not None:
+            progress()
+        yield Variant(settings, analysis.input, batch, analysis.totals)
