@@ -63,3 +63,18 @@ def test_the_csv_example_in_readme_is_real():
     block = re.search(r"\$ cat lenet5.csv\n(.*?)```", README, re.S).group(1)
     result = CliRunner().invoke(app, ["analyze", "lenet5", "-f", "csv"])
     assert result.stdout == block
+
+
+def _console_block(command: str) -> str:
+    return re.search(r"```console\n\$ " + re.escape(command) + r"\n(.*?)```", README, re.S).group(1)
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "120", "NO_COLOR": "1"})
+    return "\n".join(line.rstrip() for line in result.stdout.splitlines()) + "\n"
+
+
+def test_the_explain_and_sweep_outputs_in_readme_are_real():
+    assert _console_block("costcalc explain inception_bottleneck") == _run("explain", "inception_bottleneck")
+    command = "costcalc sweep mobilenet_v1 --set alpha=1,0.75,0.5,0.25 --exact"
+    assert _console_block(command) == _run(*command.split()[1:])
