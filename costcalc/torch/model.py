@@ -1,0 +1,126 @@
+"""A spec's layer graph as a torch.nn.Module, and as readable Python code that builds the same module."""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..graph import Graph
+from . import modules
+from .builders import Part, parts_for
+
+
+def attribute_names(graph: Graph) -> list[str]:
+    """A Python identifier for every node, unique, from its dotted name (layer1.0.conv1 -> layer1_0_conv1)."""
+    reserved = set(dir(nn.Module)) | {"x"}
+    names: list[str] = []
+    taken: set[str] = set()
+    for node in graph.nodes:
+        name = re.sub(r"\W", "_", node.name.replace(".", "_"))
+        if not name or name[0].isdigit() or keyword.iskeyword(name) or name in reserved:
+            name = "l_" + name
+        base, n = name, 2
+        while name in taken:
+            name, n = f"{base}_{n}", n + 1
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def layer_parts(graph: Graph) -> list[list[Part]]:
+    """The parts of every node but the input (which has none)."""
+    out = []
+    for node in graph.nodes:
+        if node.kind == "input":
+            out.append([])
+            continue
+        inputs = [graph.nodes[i].shape for i in node.inputs]
+        out.append(parts_for(node.kind, dict(node.params), inputs, node.shape))
+    return out
+
+
+class SpecModule(nn.Module):
+    """The layers of a spec in a ModuleDict (keyed by attribute_names), run in the graph's order."""
+
+    def __init__(self, graph: Graph) -> None:
+        super().__init__()
+        names = attribute_names(graph)
+        self.layers = nn.ModuleDict()
+        self.plan: list[tuple[str, list[str]]] = []
+        for node, name, parts in zip(graph.nodes, names, layer_parts(graph)):
+            if node.kind == "input":
+                continue
+            built = [p.build() for p in parts]
+            self.layers[name] = built[0] if len(built) == 1 else nn.Sequential(*built)
+            self.plan.append((name, [names[i] for i in node.inputs]))
+        self.input_name = names[0]
+        self.input_shape = graph.input_shape
+        self.output_name = names[-1]
+
+    def outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every layer's output, by attribute name (for checking shapes layer by layer)."""
+        values = {self.input_name: x}
+        for name, inputs in self.plan:
+            values[name] = self.layers[name](*(values[i] for i in inputs))
+        return values
+
+    def forward(self, x: torch.Tensor, every_layer: bool = False) -> Any:
+        """The network's output; with every_layer, every layer's output by attribute name."""
+        values = self.outputs(x)
+        return values if every_layer else values[self.output_name]
+
+    def example_input(self, batch: int = 1) -> torch.Tensor:
+        """Zeros of the spec's input shape, NCHW (or N×features)."""
+        shape = self.input_shape
+        dims = (batch, shape[2], shape[0], shape[1]) if len(shape) == 3 else (batch, *shape)
+        return torch.zeros(dims)
+
+
+def build_module(graph: Graph) -> SpecModule:
+    return SpecModule(graph)
+
+
+def module_code(graph: Graph, class_name: str = "Net") -> str:
+    """Runnable PyTorch code for the spec: any helper modules it needs, then one nn.Module class."""
+    names = attribute_names(graph)
+    all_parts = layer_parts(graph)
+    helpers = sorted({p.cls for parts in all_parts for p in parts if p.helper})
+    shape = graph.input_shape
+    example = f"(1, {shape[2]}, {shape[0]}, {shape[1]})" if len(shape) == 3 else f"(1, {shape[0]})"
+    lines = [
+        f'"""{graph.name}, as costcalc builds it from its spec (input {"×".join(map(str, shape))}, channels last in'
+        ' the spec, NCHW here)."""',
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+    ]
+    for helper in helpers:
+        lines += ["", inspect.getsource(getattr(modules, helper)).rstrip(), ""]
+    lines += ["", f"class {class_name}(nn.Module):", "    def __init__(self):", "        super().__init__()"]
+    for node, name, parts in zip(graph.nodes, names, all_parts):
+        if not parts:
+            continue
+        built = parts[0].code() if len(parts) == 1 else "nn.Sequential(" + ", ".join(p.code() for p in parts) + ")"
+        lines.append(f"        self.{name} = {built}  # {node.name}: {node.kind}")
+    lines += ["", f"    def forward(self, {names[0]}):"]
+    for node, name in zip(graph.nodes, names):
+        if node.kind == "input":
+            continue
+        args = ", ".join(names[i] for i in node.inputs)
+        lines.append(f"        {name} = self.{name}({args})")
+    lines += [f"        return {names[-1]}", "", "", "if __name__ == \"__main__\":", f"    model = {class_name}().eval()",
+              f"    out = model(torch.zeros{example})",
+              '    print(tuple(out.shape), sum(p.numel() for p in model.parameters()), "parameters")', ""]
+    return "\n".join(lines)
+
+
+def parameter_count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+

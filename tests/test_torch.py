@@ -1,0 +1,115 @@
+"""Cross-checks against PyTorch: every layer's shape, params and MACs (FlopCounterMode FLOPs / 2).
+
+Skipped without PyTorch; CI sets COSTCALC_REQUIRE_TORCH=1, which makes a missing PyTorch an error here.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+if os.environ.get("COSTCALC_REQUIRE_TORCH"):
+    import torch  # CI: no skipping
+else:
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install 'costcalc[torch]')")
+
+from costcalc.analysis import analyze  # noqa: E402
+from costcalc.api import build_spec_graph  # noqa: E402
+from costcalc.cli import app  # noqa: E402
+from costcalc.layers import KINDS, Cost  # noqa: E402
+from costcalc.sources import bundled_names  # noqa: E402
+from costcalc.torch import build, module_code, verify  # noqa: E402
+from costcalc.torch.builders import BUILDERS  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+RUNNER = CliRunner()
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_every_bundled_spec_verifies_layer_by_layer(name):
+    result = verify(build_spec_graph(name))
+    assert result.mismatches == []
+    assert result.params[0] == result.params[1] and result.macs[0] == result.macs[1]
+
+
+def test_every_layer_kind_and_awkward_case_verifies():
+    result = verify(build_spec_graph(str(DATA / "every_kind.yaml")))
+    assert result.mismatches == []
+    assert result.layers == 41
+
+
+def test_every_kind_has_a_builder():
+    assert {name for name, kind in KINDS.items() if not kind.internal} <= set(BUILDERS)
+
+
+def test_a_wrong_cost_rule_is_caught_at_its_layer(monkeypatch):
+    kind = KINDS["depthwise_conv"]
+
+    def wrong(p, inputs, out):  # forgets the channel multiplier, as a plausible bug would
+        oh, ow, _ = out
+        kh, kw = p["kernel"]
+        channels = inputs[0][2]
+        return Cost(params=kh * kw * channels * p["multiplier"] + (channels * p["multiplier"]),
+                    macs=oh * ow * channels * kh * kw)
+
+    monkeypatch.setattr(kind, "cost", wrong)
+    result = verify(build_spec_graph(str(DATA / "wrong_rule.yaml")))
+    assert {(m.layer, m.quantity) for m in result.mismatches} == {("dw", "MACs"), ("(network)", "total MACs")}
+    layer = next(m for m in result.mismatches if m.layer == "dw")
+    assert (layer.costcalc, layer.pytorch) == (16 * 16 * 8 * 9, 16 * 16 * 16 * 9)
+    cli = RUNNER.invoke(app, ["verify", str(DATA / "wrong_rule.yaml")], env={"COLUMNS": "120"})
+    assert cli.exit_code == 1
+    assert " dw " in cli.stdout and "18,432" in cli.stdout and "36,864" in cli.stdout
+    assert "wrong_rule: 2 mismatch(es)" in cli.stderr
+
+
+def test_verify_command_success():
+    result = RUNNER.invoke(app, ["verify", "mobilenet_v2"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "verified mobilenet_v2" in result.stdout and "params 3,504,872, MACs 300,774,272" in result.stdout
+    assert "unchecked: other ops of" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["lenet5", "resnet18", "googlenet", "mobilenet_v2"])
+def test_generated_code_runs_and_has_the_parameters(tmp_path, name):
+    graph = build_spec_graph(name)
+    path = tmp_path / "net.py"
+    result = RUNNER.invoke(app, ["torch", name, "-o", str(path)])
+    assert result.exit_code == 0
+    namespace = runpy.run_path(str(path))
+    model = namespace["Net"]().eval()
+    assert sum(p.numel() for p in model.parameters()) == analyze(graph).totals.params
+    h, w, c = graph.input_shape
+    with torch.no_grad():
+        out = model(torch.zeros(1, c, h, w))
+    assert tuple(out.shape[1:]) == graph.nodes[-1].shape
+
+
+def test_generated_code_for_every_kind_runs(tmp_path):
+    code = module_code(build_spec_graph(str(DATA / "every_kind.yaml")), "EveryKind")
+    namespace: dict = {}
+    exec(compile(code, "every_kind.py", "exec"), namespace)  # noqa: S102 - our own generated code
+    model = namespace["EveryKind"]().eval()
+    assert sum(p.numel() for p in model.parameters()) == 4392
+    assert "class Multiply(nn.Module)" in code  # helper modules travel with the code
+
+
+def test_build_gives_a_module():
+    model = build("mobilenet_v2").eval()
+    with torch.no_grad():
+        assert tuple(model(model.example_input()).shape) == (1, 1000)
+
+
+def test_without_torch_the_commands_say_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    for command in (["verify", "lenet5"], ["torch", "lenet5"]):
+        result = RUNNER.invoke(app, command)
+        assert result.exit_code == 2
+        assert "pip install 'costcalc[torch]'" in result.stderr
