@@ -56,8 +56,10 @@ def test_a_wrong_cost_rule_is_caught_at_its_layer(monkeypatch):
         oh, ow, _ = out
         kh, kw = p["kernel"]
         channels = inputs[0][2]
-        return Cost(params=kh * kw * channels * p["multiplier"] + (channels * p["multiplier"]),
-                    macs=oh * ow * channels * kh * kw)
+        return Cost(
+            params=kh * kw * channels * p["multiplier"] + (channels * p["multiplier"]),
+            macs=oh * ow * channels * kh * kw,
+        )
 
     monkeypatch.setattr(kind, "cost", wrong)
     result = verify(build_spec_graph(str(DATA / "wrong_rule.yaml")))

@@ -19,7 +19,9 @@ from .model import SpecModule, build_module, module_code  # noqa: E402
 from .verify import Verification, verify  # noqa: E402
 
 
-def build(spec: Any, overrides: Mapping[str, Any] | None = None, input_shape: tuple[int, ...] | None = None) -> SpecModule:
+def build(
+    spec: Any, overrides: Mapping[str, Any] | None = None, input_shape: tuple[int, ...] | None = None
+) -> SpecModule:
     """A torch.nn.Module with the spec's graph (a path, a bundled name or a parsed Spec)."""
     return build_module(build_spec_graph(spec, overrides, input_shape))
 

@@ -119,8 +119,17 @@ def _fused(params: dict[str, Any], out: Shape) -> list[Part]:
 def _conv(p: dict[str, Any], inputs: Sequence[Shape], out: Shape) -> list[Part]:
     h, w, c = inputs[0]
     pad_parts, padding = _padding(p, (h, w), _window(p), p["stride"])
-    conv = Part("Conv2d", (c, p["filters"], p["kernel"]), {"stride": p["stride"], "padding": padding,
-                                                          "dilation": p["dilation"], "groups": p["groups"], "bias": p["bias"]})
+    conv = Part(
+        "Conv2d",
+        (c, p["filters"], p["kernel"]),
+        {
+            "stride": p["stride"],
+            "padding": padding,
+            "dilation": p["dilation"],
+            "groups": p["groups"],
+            "bias": p["bias"],
+        },
+    )
     return [*pad_parts, conv, *_fused(p, out)]
 
 
@@ -128,8 +137,11 @@ def _conv(p: dict[str, Any], inputs: Sequence[Shape], out: Shape) -> list[Part]:
 def _depthwise(p: dict[str, Any], inputs: Sequence[Shape], out: Shape) -> list[Part]:
     h, w, c = inputs[0]
     pad_parts, padding = _padding(p, (h, w), _window(p), p["stride"])
-    conv = Part("Conv2d", (c, c * p["multiplier"], p["kernel"]), {"stride": p["stride"], "padding": padding,
-                                                                   "dilation": p["dilation"], "groups": c, "bias": p["bias"]})
+    conv = Part(
+        "Conv2d",
+        (c, c * p["multiplier"], p["kernel"]),
+        {"stride": p["stride"], "padding": padding, "dilation": p["dilation"], "groups": c, "bias": p["bias"]},
+    )
     return [*pad_parts, conv, *_fused(p, out)]
 
 
@@ -138,8 +150,11 @@ def _separable(p: dict[str, Any], inputs: Sequence[Shape], out: Shape) -> list[P
     h, w, c = inputs[0]
     middle = c * p["multiplier"]
     pad_parts, padding = _padding(p, (h, w), _window(p), p["stride"])
-    depthwise = Part("Conv2d", (c, middle, p["kernel"]), {"stride": p["stride"], "padding": padding,
-                                                          "dilation": p["dilation"], "groups": c, "bias": False})
+    depthwise = Part(
+        "Conv2d",
+        (c, middle, p["kernel"]),
+        {"stride": p["stride"], "padding": padding, "dilation": p["dilation"], "groups": c, "bias": False},
+    )
     pointwise = Part("Conv2d", (middle, p["filters"], 1), {"bias": p["bias"]})
     return [*pad_parts, depthwise, pointwise, *_fused(p, out)]
 
@@ -150,9 +165,18 @@ def _transpose(p: dict[str, Any], inputs: Sequence[Shape], out: Shape) -> list[P
     top, bottom, left, right = p["padding"]
     if top != bottom or left != right:
         raise NoTorchEquivalent("ConvTranspose2d takes only symmetric padding; this layer's is uneven")
-    conv = Part("ConvTranspose2d", (c, p["filters"], p["kernel"]),
-                {"stride": p["stride"], "padding": (top, left), "output_padding": p["output_padding"],
-                 "groups": p["groups"], "bias": p["bias"], "dilation": p["dilation"]})
+    conv = Part(
+        "ConvTranspose2d",
+        (c, p["filters"], p["kernel"]),
+        {
+            "stride": p["stride"],
+            "padding": (top, left),
+            "output_padding": p["output_padding"],
+            "groups": p["groups"],
+            "bias": p["bias"],
+            "dilation": p["dilation"],
+        },
+    )
     return [conv, *_fused(p, out)]
 
 
@@ -170,8 +194,14 @@ def _max_pool(p: dict[str, Any], inputs: Sequence[Shape], out: Shape) -> list[Pa
     h, w, _ = inputs[0]
     stride = p["stride"] or p["kernel"]
     pad_parts, padding = _padding(p, (h, w), _window(p), stride)
-    return [*pad_parts, Part("MaxPool2d", (p["kernel"],), {"stride": stride, "padding": padding,
-                                                            "dilation": p["dilation"], "ceil_mode": p["ceil_mode"]})]
+    return [
+        *pad_parts,
+        Part(
+            "MaxPool2d",
+            (p["kernel"],),
+            {"stride": stride, "padding": padding, "dilation": p["dilation"], "ceil_mode": p["ceil_mode"]},
+        ),
+    ]
 
 
 @builder("avg_pool")
@@ -179,8 +209,10 @@ def _avg_pool(p: dict[str, Any], inputs: Sequence[Shape], out: Shape) -> list[Pa
     h, w, _ = inputs[0]
     stride = p["stride"] or p["kernel"]
     pad_parts, padding = _padding(p, (h, w), _window(p), stride)
-    return [*pad_parts, Part("AvgPool2d", (p["kernel"],), {"stride": stride, "padding": padding,
-                                                            "ceil_mode": p["ceil_mode"]})]
+    return [
+        *pad_parts,
+        Part("AvgPool2d", (p["kernel"],), {"stride": stride, "padding": padding, "ceil_mode": p["ceil_mode"]}),
+    ]
 
 
 builder("global_avg_pool")(lambda p, inputs, out: [Part("AdaptiveAvgPool2d", (1,))])
@@ -190,20 +222,27 @@ builder("adaptive_max_pool")(lambda p, inputs, out: [Part("AdaptiveMaxPool2d", (
 
 # ---------------------------------------------------------------- normalization, shape, merges
 
-builder("batch_norm")(lambda p, inputs, out: [Part("BatchNorm2d" if len(out) == 3 else "BatchNorm1d", (out[-1],),
-                                                   {"eps": p["epsilon"]})])
-builder("lrn")(lambda p, inputs, out: [Part("LocalResponseNorm", (p["size"],),
-                                            {"alpha": p["alpha"], "beta": p["beta"], "k": p["k"]})])
+builder("batch_norm")(
+    lambda p, inputs, out: [Part("BatchNorm2d" if len(out) == 3 else "BatchNorm1d", (out[-1],), {"eps": p["epsilon"]})]
+)
+builder("lrn")(
+    lambda p, inputs, out: [
+        Part("LocalResponseNorm", (p["size"],), {"alpha": p["alpha"], "beta": p["beta"], "k": p["k"]})
+    ]
+)
 builder("dropout")(lambda p, inputs, out: [Part("Dropout", (p["rate"],))])
 builder("flatten")(lambda p, inputs, out: [Part("Flatten")])
 builder("identity")(lambda p, inputs, out: [Part("Identity")])
-builder("zero_pad")(lambda p, inputs, out: [Part("ZeroPad2d", ((p["padding"][2], p["padding"][3], p["padding"][0],
-                                                                p["padding"][1]),))])
+builder("zero_pad")(
+    lambda p, inputs, out: [Part("ZeroPad2d", ((p["padding"][2], p["padding"][3], p["padding"][0], p["padding"][1]),))]
+)
 builder("add")(lambda p, inputs, out: [Part("Add")])
 builder("multiply")(lambda p, inputs, out: [Part("Multiply")])
 builder("concat")(lambda p, inputs, out: [Part("Concat")])
 builder("channel_slice")(lambda p, inputs, out: [Part("ChannelSlice", (p["start"], p["stop"]))])
-builder("channel_split")(lambda p, inputs, out: [Part("ChannelSlice", (p["index"] * out[-1], (p["index"] + 1) * out[-1]))])
+builder("channel_split")(
+    lambda p, inputs, out: [Part("ChannelSlice", (p["index"] * out[-1], (p["index"] + 1) * out[-1]))]
+)
 builder("channel_shuffle")(lambda p, inputs, out: [Part("ChannelShuffle", (p["groups"],))])
 
 

@@ -114,13 +114,18 @@ def module_code(graph: Graph, class_name: str = "Net") -> str:
             continue
         args = ", ".join(names[i] for i in node.inputs)
         lines.append(f"        {name} = self.{name}({args})")
-    lines += [f"        return {names[-1]}", "", "", "if __name__ == \"__main__\":", f"    model = {class_name}().eval()",
-              f"    out = model(torch.zeros{example})",
-              '    print(tuple(out.shape), sum(p.numel() for p in model.parameters()), "parameters")', ""]
+    lines += [
+        f"        return {names[-1]}",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        f"    model = {class_name}().eval()",
+        f"    out = model(torch.zeros{example})",
+        '    print(tuple(out.shape), sum(p.numel() for p in model.parameters()), "parameters")',
+        "",
+    ]
     return "\n".join(lines)
 
 
 def parameter_count(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
-
-

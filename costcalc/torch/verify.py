@@ -62,8 +62,11 @@ def verify(graph: Graph) -> Verification:
         shape = channels_last(outputs[name].shape)
         params = parameter_count(model.layers[name])
         macs = sum(per_module.get(prefix + name, {}).values()) // 2
-        for quantity, ours, theirs in (("output", layer.output, shape), ("params", layer.params, params),
-                                       ("MACs", layer.macs, macs)):
+        for quantity, ours, theirs in (
+            ("output", layer.output, shape),
+            ("params", layer.params, params),
+            ("MACs", layer.macs, macs),
+        ):
             if ours != theirs:
                 mismatches.append(Mismatch(node.name, quantity, ours, theirs))
         if layer.other_ops:
