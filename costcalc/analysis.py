@@ -89,22 +89,31 @@ class Analysis:
         ``depth`` 1 shows the top-level entries only (each top-level block as one row);
         None shows every layer.
         """
+        rows: list[LayerCost | BlockCost] = []
+        shown: set[str] = set()
+        for row in self.shown_as(depth):
+            if isinstance(row, LayerCost):
+                rows.append(row)
+            elif row.name not in shown:
+                shown.add(row.name)
+                rows.append(row)
+        return rows
+
+    def shown_as(self, depth: int | None = None) -> list[LayerCost | BlockCost]:
+        """For every layer, in order, the row that shows it at ``depth``: itself, or the block it folds into."""
         if depth is None:
             return list(self.layers)
         by_name = {b.name: b for b in self.blocks}
-        rows: list[LayerCost | BlockCost] = []
-        shown: set[str] = set()
+        out: list[LayerCost | BlockCost] = []
         for layer in self.layers:
             if layer.depth < depth:
-                rows.append(layer)
+                out.append(layer)
                 continue
             block = by_name[layer.block]  # type: ignore[index]
             while block.depth >= depth:  # climb to the ancestor that sits at the fold depth
                 block = by_name[block.block]  # type: ignore[index]
-            if block.name not in shown:
-                shown.add(block.name)
-                rows.append(block)
-        return rows
+            out.append(block)
+        return out
 
 
 class AnalysisError(CostcalcError):

@@ -52,6 +52,9 @@ def analyze(
     show_all: Annotated[
         bool, typer.Option("--all", help="Every row, even in a huge table (over 500 rows show the 25 heaviest).")
     ] = False,
+    chart: Annotated[
+        bool, typer.Option("--chart", help="A bar per row for its share of the MACs and of the params.")
+    ] = False,
     max_params: Annotated[str | None, typer.Option("--max-params", metavar="N", help=COUNT_HELP)] = None,
     max_macs: Annotated[str | None, typer.Option("--max-macs", metavar="N", help=COUNT_HELP)] = None,
     max_flops: Annotated[str | None, typer.Option("--max-flops", metavar="N", help=COUNT_HELP)] = None,
@@ -93,7 +96,7 @@ def analyze(
             if groups is not None:
                 table.render_breakdown(analysis, groups, console, exact)
             else:
-                table.render_analysis(analysis, console, depth, exact, show_all)
+                table.render_analysis(analysis, console, depth, exact, show_all, chart)
 
         if output is None:
             render(stdout_console())

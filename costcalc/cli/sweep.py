@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -49,6 +50,12 @@ def sweep(
     output_format: FormatOpt = None,
     output: OutputOpt = None,
     exact: Annotated[bool, typer.Option("--exact", help="Full integers instead of K/M/G units.")] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", metavar="FILE", help="Also chart MACs and params against the first swept value (.svg, .png)."
+        ),
+    ] = None,
 ) -> None:
     """Analyse every combination of the given values (cartesian product), one row each.
 
@@ -78,6 +85,22 @@ def sweep(
             emit(render_table_text(render), output)
     else:
         emit(sweep_view.sweep_file(parsed.name, axes, variants, fmt.value), output)
+    if plot is not None:
+        from ..report.charts import sweep_chart
+        from .pictures import suffix_format, write_bytes
+
+        if not axes:
+            raise typer.BadParameter("nothing is swept to plot against", param_hint="--plot")
+        axis = axes[0]
+        chart = sweep_chart(
+            parsed.name,
+            axis.name,
+            [v.settings[axis.name] for v in variants],
+            [v.totals.macs for v in variants],
+            [v.totals.params for v in variants],
+            suffix_format(plot, {".svg": "svg", ".png": "png"}, "svg"),
+        )
+        write_bytes(chart, plot)
 
 
 def _run(run_sweep: Any, spec: Any, axes: Any, dtype: str, total: int) -> list[Any]:

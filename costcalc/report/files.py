@@ -29,6 +29,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     temp_name = None
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.fchmod(fd, _mode_for(target))  # mkstemp makes owner-only files; a report is an ordinary file
         with os.fdopen(fd, "wb") as stream:
             stream.write(payload)
             stream.flush()
@@ -43,3 +44,13 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
                 os.unlink(temp_name)
             except OSError:
                 pass
+
+
+def _mode_for(target: Path) -> int:
+    """An existing file keeps its mode; a new one gets what the umask allows of rw-rw-rw-."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -61,22 +61,59 @@ def block_kind(block: BlockCost) -> str:
     return f"{block.kind} ×{block.repeat}" if block.repeat else block.kind
 
 
+BAR_WIDTH = 16
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+CHART_HEADERS = ("MACs share", "params share")
+CHART_STYLES = ("dark_orange", "deep_sky_blue3")
+
+
+def bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar of ``fraction`` × width cells, in eighths of a cell."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)
+
+
+def chart_cells(row: Row, analysis: Analysis) -> list[str]:
+    totals = analysis.totals
+    cells = []
+    for part, whole in ((row.macs, totals.macs), (row.params, totals.params)):
+        share = part / whole if whole else 0.0
+        cells.append(f"{bar(share)} {100 * share:5.1f}%" if part else "")
+    return cells
+
+
 def table_lines(
-    analysis: Analysis, depth: int | None = None, exact: bool = False, show_all: bool = False
+    analysis: Analysis, depth: int | None = None, exact: bool = False, show_all: bool = False, chart: bool = False
 ) -> tuple[list[Column], list[Line], str | None]:
-    """The table's columns, its lines (cells and styles), and a note when only the heaviest are shown."""
+    """The table's columns, its lines (cells and styles), and a note when only the heaviest are shown.
+
+    With ``chart``, each row ends with two bars: its share of the MACs and of the params."""
+    columns, lines, note = _table_lines(analysis, depth, exact, show_all)
+    if not chart:
+        return columns, [line for line, _ in lines], note
+    charted: list[Line] = []
+    for (cells, styles), row in lines:
+        extra = chart_cells(row, analysis) if row is not None else ["", ""]
+        charted.append(([*cells, *extra], [*styles, *CHART_STYLES]))
+    return columns, charted, note
+
+
+def _table_lines(
+    analysis: Analysis, depth: int | None, exact: bool, show_all: bool
+) -> tuple[list[Column], list[tuple[Line, Row | None]], str | None]:
     columns = [c for c in LAYER_COLUMNS if c.in_table]
     rows = analysis.rows(depth)
     note = None
     plain = [None] * len(columns)
-    lines: list[Line] = []
+    lines: list[tuple[Line, Row | None]] = []
     if len(rows) > LARGE_TABLE and not show_all:
         heaviest = sorted(rows, key=lambda r: r.macs, reverse=True)[:HEAVIEST]
         note = (
             f"the {len(heaviest)} heaviest of {len(rows):,} rows by MACs; --all shows every row, --depth N folds blocks"
         )
         for row in heaviest:
-            lines.append(([cell_text(c, row, analysis, exact) for c in columns], plain))
+            lines.append((([cell_text(c, row, analysis, exact) for c in columns], plain), row))
     else:
         by_name = {b.name: b for b in analysis.blocks}
         opened: set[str] = set()
@@ -87,14 +124,14 @@ def table_lines(
                 cells[0] = INDENT * block.depth + block.name
                 cells[1] = block_kind(block)
                 cells[2] = fmt_shape(block.output)
-                lines.append((cells, ["bold", "italic", "dim", *plain[3:]]))
+                lines.append(((cells, ["bold", "italic", "dim", *plain[3:]]), None))
             cells = [cell_text(c, row, analysis, exact) for c in columns]
             cells[0] = INDENT * row.depth + cells[0]
             if isinstance(row, BlockCost):  # a folded block
                 cells[1] = block_kind(row)
-                lines.append((cells, ["bold", *plain[1:]]))
+                lines.append(((cells, ["bold", *plain[1:]]), row))
             else:
-                lines.append((cells, plain))
+                lines.append(((cells, plain), row))
     return columns, lines, note
 
 
@@ -178,15 +215,21 @@ def grid(
 
 
 def layer_table(
-    analysis: Analysis, depth: int | None = None, exact: bool = False, show_all: bool = False, width: int = 10_000
+    analysis: Analysis,
+    depth: int | None = None,
+    exact: bool = False,
+    show_all: bool = False,
+    width: int = 10_000,
+    chart: bool = False,
 ) -> Text:
     """The layer table as one Text, no wider than ``width`` (long names are cut from the left)."""
-    columns, lines, note = table_lines(analysis, depth, exact, show_all)
+    columns, lines, note = table_lines(analysis, depth, exact, show_all, chart)
+    extra = list(CHART_HEADERS) if chart else []
     text = grid(
-        [c.header for c in columns],
+        [c.header for c in columns] + extra,
         lines,
-        [c.style in ("count", "share") for c in columns],
-        _totals_cells(columns, analysis, exact),
+        [c.style in ("count", "share") for c in columns] + [False] * len(extra),
+        _totals_cells(columns, analysis, exact) + [""] * len(extra),
         width,
         title(analysis),
     )
@@ -238,8 +281,13 @@ def totals_text(analysis: Analysis) -> Text:
 
 
 def render_analysis(
-    analysis: Analysis, console: Console, depth: int | None = None, exact: bool = False, show_all: bool = False
+    analysis: Analysis,
+    console: Console,
+    depth: int | None = None,
+    exact: bool = False,
+    show_all: bool = False,
+    chart: bool = False,
 ) -> None:
-    console.print(layer_table(analysis, depth, exact, show_all, console.width), soft_wrap=True)
+    console.print(layer_table(analysis, depth, exact, show_all, console.width, chart), soft_wrap=True)
     console.print(totals_text(analysis), soft_wrap=True)
     console.print(Text(SUMMARY, style="dim"))

@@ -1,0 +1,208 @@
+"""Network diagrams as Mermaid or Graphviz DOT text: layers (or folded blocks) with their costs,
+blocks as clusters, edges labelled with the tensor they carry, as Netscope drew Caffe specs.
+
+The layout is left to the renderers (GitHub's Mermaid, Graphviz's dot); nothing is placed here.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+from ..analysis import Analysis, BlockCost
+from ..errors import CostcalcError
+from ..layers import fmt_shape
+from . import numbers
+
+
+class DiagramError(CostcalcError):
+    """A diagram that cannot be drawn here (no Graphviz): CLI exit code 2."""
+
+
+@dataclass
+class Cluster:
+    name: str
+    label: str
+    nodes: list[int] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Box:
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    macs: int
+    share: float  # of the network's MACs
+    cluster: str | None  # the innermost drawn block holding it
+
+
+@dataclass
+class Diagram:
+    title: str
+    boxes: list[Box]
+    edges: list[tuple[int, int, str]]  # from box, to box, tensor label
+    clusters: dict[str, Cluster]
+    roots: list[str]  # clusters at the top
+
+
+def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
+    """Boxes for the layers, or for blocks folded below ``depth``; clusters for the blocks above it."""
+    blocks = {b.name: b for b in analysis.blocks}
+    box_of: dict[str, int] = {}  # layer name -> box index
+    boxes: list[Box] = []
+    clusters: dict[str, Cluster] = {}
+    roots: list[str] = []
+    total = analysis.totals.macs or 1
+
+    def cluster_for(name: str | None) -> str | None:
+        """Make sure the drawn block ``name`` and its ancestors exist as clusters."""
+        if name is None:
+            return None
+        if name not in clusters:
+            block = blocks[name]
+            label = f"{block.name}: {block.kind}" + (f" ×{block.repeat}" if block.repeat else "")
+            clusters[name] = Cluster(name, label)
+            parent = cluster_for(block.block)
+            (clusters[parent].children if parent else roots).append(name)
+        return name
+
+    index_of_row: dict[str, int] = {}
+    for layer, row in zip(analysis.layers, analysis.shown_as(depth)):
+        if row.name not in index_of_row:
+            kind = row.kind + (f" ×{row.repeat}" if isinstance(row, BlockCost) and row.repeat else "")
+            box = Box(row.name, kind, row.output, row.macs, row.macs / total, cluster_for(row.block))
+            if box.cluster:
+                clusters[box.cluster].nodes.append(len(boxes))
+            index_of_row[row.name] = len(boxes)
+            boxes.append(box)
+        box_of[layer.name] = index_of_row[row.name]
+    outputs = {x.name: x.output for x in analysis.layers}
+    edges: list[tuple[int, int, str]] = []
+    seen: set[tuple[int, int]] = set()
+    for layer in analysis.layers:
+        target = box_of[layer.name]
+        for source_name in layer.inputs:
+            source = box_of[source_name]
+            if source != target and (source, target) not in seen:
+                seen.add((source, target))
+                edges.append((source, target, fmt_shape(outputs[source_name])))
+    return Diagram(analysis.name, boxes, edges, clusters, roots)
+
+
+def _label(box: Box) -> list[str]:
+    lines = [box.name, f"{box.kind} · {fmt_shape(box.shape)}"]
+    if box.macs:
+        lines.append(f"{numbers.short(box.macs)} MACs ({100 * box.share:.1f}%)")
+    return lines
+
+
+def _heat(share: float) -> str:
+    """A fill from white to orange by share of MACs, so the heavy layers stand out."""
+    level = min(1.0, share * 4)  # 25% of the MACs or more: the strongest colour
+    red, green, blue = 255, int(255 - 120 * level), int(255 - 220 * level)
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+# ---------------------------------------------------------------- Mermaid
+
+
+def _mermaid_text(text: str) -> str:
+    """Inside a quoted Mermaid label, quotes and markup characters as HTML entities."""
+    return html.escape(text, quote=True).replace("#", "&num;")
+
+
+def to_mermaid(diagram: Diagram) -> str:
+    lines = ["flowchart TD", f"  %% {diagram.title}: costcalc diagram"]
+
+    def emit_cluster(name: str, indent: str) -> None:
+        cluster = diagram.clusters[name]
+        lines.append(f'{indent}subgraph c{list(diagram.clusters).index(name)}["{_mermaid_text(cluster.label)}"]')
+        for index in cluster.nodes:
+            lines.append(indent + "  " + _mermaid_node(diagram.boxes[index], index))
+        for child in cluster.children:
+            emit_cluster(child, indent + "  ")
+        lines.append(f"{indent}end")
+
+    for index, box in enumerate(diagram.boxes):
+        if box.cluster is None:
+            lines.append("  " + _mermaid_node(box, index))
+    for root in diagram.roots:
+        emit_cluster(root, "  ")
+    for source, target, label in diagram.edges:
+        lines.append(f'  n{source} -->|"{_mermaid_text(label)}"| n{target}')
+    for index, box in enumerate(diagram.boxes):
+        if box.macs:
+            lines.append(f"  style n{index} fill:{_heat(box.share)}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_node(box: Box, index: int) -> str:
+    return f'n{index}["{"<br/>".join(_mermaid_text(line) for line in _label(box))}"]'
+
+
+# ---------------------------------------------------------------- DOT
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def to_dot(diagram: Diagram) -> str:
+    lines = [
+        "digraph costcalc {",
+        f'  label="{_dot_text(diagram.title)}"; labelloc=t; fontname="Helvetica"; rankdir=TB;',
+        '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=9, color="#555555"];',
+    ]
+
+    def emit_cluster(name: str, indent: str) -> None:
+        cluster = diagram.clusters[name]
+        lines.append(f"{indent}subgraph cluster_{list(diagram.clusters).index(name)} {{")
+        lines.append(f'{indent}  label="{_dot_text(cluster.label)}"; style="rounded"; color="#8888aa";')
+        for index in cluster.nodes:
+            lines.append(indent + "  " + _dot_node(diagram.boxes[index], index))
+        for child in cluster.children:
+            emit_cluster(child, indent + "  ")
+        lines.append(f"{indent}}}")
+
+    for index, box in enumerate(diagram.boxes):
+        if box.cluster is None:
+            lines.append("  " + _dot_node(box, index))
+    for root in diagram.roots:
+        emit_cluster(root, "  ")
+    for source, target, label in diagram.edges:
+        lines.append(f'  n{source} -> n{target} [label="{_dot_text(label)}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_node(box: Box, index: int) -> str:
+    label = "\\n".join(_dot_text(line) for line in _label(box))
+    return f'n{index} [label="{label}", fillcolor="{_heat(box.share)}"];'
+
+
+# ---------------------------------------------------------------- rendering with Graphviz
+
+GRAPHVIZ_HINT = "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
+
+
+def graphviz_available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def render_dot(dot: str, fmt: str) -> bytes:
+    """SVG or PNG from Graphviz's own layout engine (its `dot` program)."""
+    if not graphviz_available():
+        raise DiagramError(
+            f"{fmt.upper()} needs Graphviz's dot program, which is not installed; {GRAPHVIZ_HINT} "
+            "(mermaid and dot text work without it)"
+        )
+    result = subprocess.run(
+        ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=300
+    )
+    if result.returncode != 0:
+        raise DiagramError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:500]}")
+    return result.stdout
