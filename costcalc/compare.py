@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .analysis import Analysis, LayerCost
+from .breakdown import kernel_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +100,6 @@ class SeparableIdentity:
         return Fraction(1, self.filters) + Fraction(1, self.kernel * self.kernel)
 
 
-def _kernel(layer: LayerCost) -> tuple[int, int] | None:
-    parts = layer.group.rsplit(" ", 1)
-    if len(parts) != 2 or "×" not in parts[1]:
-        return None
-    kh, kw = parts[1].split("×")
-    return int(kh), int(kw)
-
-
 def separable_identities(standard: Analysis, separable: Analysis) -> list[SeparableIdentity]:
     """Standard square convs of ``standard`` that ``separable`` replaces by a depthwise conv and a 1×1 conv
     from the same input shape to the same output shape."""
@@ -115,7 +108,7 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
     by_name_b = {x.name: x for x in separable.layers}
     pairs = []
     for pw in separable.layers:
-        if pw.kind != "conv" or _kernel(pw) != (1, 1) or len(pw.inputs) != 1:
+        if pw.kind != "conv" or kernel_of(pw) != (1, 1) or len(pw.inputs) != 1:
             continue
         dw = by_name_b.get(pw.inputs[0])
         if dw is None or dw.kind != "depthwise_conv" or len(dw.inputs) != 1:
@@ -125,11 +118,11 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
         pairs.append((shapes_b[dw.inputs[0]], pw.output, dw, pw))
     out = []
     for conv in standard.layers:
-        size = _kernel(conv)
+        size = kernel_of(conv)
         if conv.kind != "conv" or size is None or size[0] != size[1] or size[0] == 1 or len(conv.inputs) != 1:
             continue
         for source, target, dw, pw in pairs:
-            if source == shapes_a[conv.inputs[0]] and target == conv.output and _kernel(dw) == size:
+            if source == shapes_a[conv.inputs[0]] and target == conv.output and kernel_of(dw) == size:
                 out.append(
                     SeparableIdentity(
                         conv.name, dw.name, pw.name, size[0], conv.output[-1], conv.macs, dw.macs + pw.macs

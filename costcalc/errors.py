@@ -103,6 +103,10 @@ class SpecError(CostcalcError):
             notes=self.notes + notes,
         )
 
+    def about(self, what: str) -> SpecError:
+        """This error said of a particular value: "stride: got 0" (location and layer still to come)."""
+        return SpecError(f"{what}: {self.message}", expected=self.expected, hint=self.hint, notes=self.notes)
+
     def format(self) -> str:
         head = f"{self.location}: " if self.location else ""
         where = f"layer '{self.layer}': " if self.layer else ""

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from .analysis import Analysis, LayerCost
+from .breakdown import kernel_of
 from .graph import Graph, Node
 from .layers import KINDS
 from .layers.windows import resolve_padding, span
@@ -76,14 +77,6 @@ def explain_node(graph: Graph, index: int) -> Explanation:
     )
 
 
-def _kernel(layer: LayerCost) -> tuple[int, int] | None:
-    parts = layer.group.rsplit(" ", 1)
-    if len(parts) != 2 or "×" not in parts[1]:
-        return None
-    kh, kw = parts[1].split("×")
-    return int(kh), int(kw)
-
-
 def insights(analysis: Analysis) -> dict[str, list[str]]:
     """Course-style notes by layer name: 1×1 convolutions, depthwise-separable pairs, bottlenecks."""
     layers = {x.name: x for x in analysis.layers}
@@ -93,7 +86,7 @@ def insights(analysis: Analysis) -> dict[str, list[str]]:
             consumers.setdefault(source, []).append(x)
     out: dict[str, list[str]] = {}
     for x in analysis.layers:
-        kernel = _kernel(x)
+        kernel = kernel_of(x)
         if x.kind == "conv" and kernel == (1, 1) and len(x.inputs) == 1:
             source = layers[x.inputs[0]].output
             if len(source) == 3:
@@ -112,7 +105,7 @@ def insights(analysis: Analysis) -> dict[str, list[str]]:
 
 def _separable(dw: LayerCost, f: int, consumers: dict, layers: dict, out: dict[str, list[str]]) -> None:
     users = consumers.get(dw.name, [])
-    if len(users) != 1 or users[0].kind != "conv" or _kernel(users[0]) != (1, 1):
+    if len(users) != 1 or users[0].kind != "conv" or kernel_of(users[0]) != (1, 1):
         return
     pw = users[0]
     c_in = layers[dw.inputs[0]].output[-1]
@@ -140,7 +133,7 @@ def _bottleneck(reduce: LayerCost, consumers: dict, layers: dict, out: dict[str,
     if len(users) != 1 or users[0].kind != "conv":
         return
     big = users[0]
-    kernel = _kernel(big)
+    kernel = kernel_of(big)
     source = layers[reduce.inputs[0]].output
     if kernel is None or kernel == (1, 1) or big.output[:2] != reduce.output[:2] or reduce.output[2] >= source[2]:
         return

@@ -227,7 +227,7 @@ class _Builder:
                     env.values[name] = evaluate_value(raw, env)
             except SpecError as exc:
                 where = f"--set {name}" if name in overrides else f"var '{name}'"
-                self.fail(SpecError(f"{where}: {exc.message}", expected=exc.expected, hint=exc.hint), mark)
+                self.fail(exc.about(f"{where}"), mark)
         return env
 
     def input_shape(self, env: Env, override: Shape | None) -> Shape:
@@ -237,7 +237,7 @@ class _Builder:
         try:
             dims = tuple(to_int(v, lambda t: evaluate(t, env), 1, "a dimension") for v in self.spec.input)
         except SpecError as exc:
-            self.fail(SpecError(f"input: {exc.message}", expected=exc.expected, hint=exc.hint), mark)
+            self.fail(exc.about("input"), mark)
             return (1,)
         return dims
 
@@ -414,7 +414,7 @@ class _Builder:
                 keep = to_bool(entry.when, evaluate_here)
             except SpecError as exc:
                 self.fail(
-                    SpecError(f"when: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    exc.about("when"),
                     entry.marks.get("when"),
                     path,
                     notes,
@@ -428,7 +428,7 @@ class _Builder:
                 count = to_int(entry.repeat, evaluate_here, 1, "a repeat count")
             except SpecError as exc:
                 self.fail(
-                    SpecError(f"repeat: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    exc.about("repeat"),
                     entry.marks.get("repeat"),
                     path,
                     notes,
@@ -557,7 +557,7 @@ class _Builder:
             except SpecError as exc:
                 failed = True
                 self.fail(
-                    SpecError(f"{name}: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    exc.about(f"{name}"),
                     self.mark_of(entry, name, first),
                     path,
                     notes,
@@ -615,16 +615,14 @@ class _Builder:
                 values[arg] = evaluate_value(source, scope)
             except SpecError as exc:
                 ok = False
-                self.fail(
-                    SpecError(f"argument {arg}: {exc.message}", expected=exc.expected, hint=exc.hint), mark, path, notes
-                )
+                self.fail(exc.about(f"argument {arg}"), mark, path, notes)
         for var, source in definition.vars.items():
             try:
                 values[var] = evaluate_value(source, inner)
             except SpecError as exc:
                 ok = False
                 self.fail(
-                    SpecError(f"var {var}: {exc.message}", expected=exc.expected, hint=exc.hint),
+                    exc.about(f"var {var}"),
                     definition.marks.get(f"vars.{var}"),
                     path,
                     notes,

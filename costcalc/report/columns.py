@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -35,28 +35,30 @@ def row_reader(columns: Sequence[Column]) -> Callable[[Any], dict[str, Any]]:
     return lambda row: dict(zip(keys, getter(row)))
 
 
+# the counts every row has, shared by the layer table and the breakdowns
+PARAMS = Column("params", "Params", "count", "trainable parameters")
+NON_TRAINABLE = Column("non_trainable", "Non-trainable", "count", "batch-norm running statistics", in_table=False)
+MACS = Column("macs", "MACs", "count", "multiply-accumulates (conv and fc), for the whole batch")
+MACS_SHARE = Column(
+    "macs_share", "% MACs", "share", "share of the network's MACs", lambda r, a: (r.macs, a.totals.macs), exported=False
+)
+FLOPS = Column("flops", "FLOPs", "count", "2 × MACs", in_table=False)
+OTHER_OPS = Column("other_ops", "Other ops", "count", "elementwise operations outside MACs, for the whole batch")
+ACTIVATIONS = Column("activations", "Activations", "count", "output elements, for the whole batch")
+
 LAYER_COLUMNS: tuple[Column, ...] = (
     Column("name", "Layer", "text", "unique dotted name: enclosing blocks, then the layer"),
     Column("kind", "Kind", "text", "layer kind (for a block: the block it instantiates or repeats)"),
     Column("block", "Block", "text", "dotted name of the innermost enclosing block, empty at the top", in_table=False),
     Column("inputs", "Inputs", "names", "names of the layers feeding this one", in_table=False),
     Column("output", "Output", "shape", "output shape H×W×C (or N for a flat vector), batch excluded"),
-    Column("params", "Params", "count", "trainable parameters"),
-    Column("non_trainable", "Non-trainable", "count", "batch-norm running statistics", in_table=False),
-    Column("macs", "MACs", "count", "multiply-accumulates (conv and fc), for the whole batch"),
-    Column(
-        "macs_share",
-        "% MACs",
-        "share",
-        "share of the network's MACs",
-        lambda r, a: (r.macs, a.totals.macs),
-        exported=False,
-    ),
-    Column("flops", "FLOPs", "count", "2 × MACs", in_table=False),
-    Column(
-        "other_ops", "Other ops", "count", "elementwise operations outside MACs, for the whole batch", in_table=False
-    ),
-    Column("activations", "Activations", "count", "output elements, for the whole batch"),
+    PARAMS,
+    NON_TRAINABLE,
+    MACS,
+    MACS_SHARE,
+    FLOPS,
+    replace(OTHER_OPS, in_table=False),  # the layer table keeps to the columns people look for first
+    ACTIVATIONS,
 )
 
 TOTAL_FIELDS: tuple[tuple[str, str, str], ...] = (  # key, label, unit style
@@ -81,7 +83,7 @@ GROUP_COLUMNS: tuple[Column, ...] = (
     ),
     Column("kind", "Kind", "text", "the group's kind (for a block, the block it instantiates)"),
     Column("layers", "Layers", "count", "layers in the group"),
-    Column("params", "Params", "count", "trainable parameters"),
+    PARAMS,
     Column(
         "params_share",
         "% params",
@@ -90,17 +92,10 @@ GROUP_COLUMNS: tuple[Column, ...] = (
         lambda r, a: (r.params, a.totals.params),
         exported=False,
     ),
-    Column("non_trainable", "Non-trainable", "count", "batch-norm running statistics", in_table=False),
-    Column("macs", "MACs", "count", "multiply-accumulates, for the whole batch"),
-    Column(
-        "macs_share",
-        "% MACs",
-        "share",
-        "share of the network's MACs",
-        lambda r, a: (r.macs, a.totals.macs),
-        exported=False,
-    ),
-    Column("flops", "FLOPs", "count", "2 × MACs", in_table=False),
-    Column("other_ops", "Other ops", "count", "elementwise operations outside MACs"),
-    Column("activations", "Activations", "count", "output elements, for the whole batch"),
+    NON_TRAINABLE,
+    MACS,
+    MACS_SHARE,
+    FLOPS,
+    OTHER_OPS,
+    ACTIVATIONS,
 )
