@@ -14,10 +14,11 @@ from typing import Any
 
 from .analysis import Analysis, LayerCost
 from .breakdown import kernel_of
+from .errors import CostcalcError
 from .graph import Graph, Node
 from .layers import KINDS
 from .layers.windows import resolve_padding, span
-from .symbolic import leaf
+from .symbolic import Sym, leaf, shown
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,28 @@ def explain_node(graph: Graph, index: int) -> Explanation:
     )
 
 
-def insights(analysis: Analysis) -> dict[str, list[str]]:
+def standard_conv_macs(source: tuple[int, ...], like: Node, filters: int, out: tuple[int, ...]) -> Sym | None:
+    """The MACs, with their formula, of a plain conv with ``like``'s window (kernel, stride, padding,
+    dilation) and ``filters`` filters on a ``source``-shaped input: the conv kind's own rule, so a
+    comparison cannot disagree with what analyze would count for that conv. None unless its output
+    is ``out`` (the shape of what it would replace)."""
+    conv = KINDS["conv"]
+    window = {key: like.params[key] for key in ("kernel", "stride", "padding", "dilation")}
+    params = {key: leaf(value) for key, value in {**conv.defaults(), **window, "filters": filters}.items()}
+    inputs = [leaf(source)]
+    try:
+        if tuple(int(d) for d in conv.output_shape(params, inputs)) != out:
+            return None
+    except CostcalcError:
+        return None
+    macs = conv.cost(params, inputs, leaf(out)).macs
+    return macs if isinstance(macs, Sym) else None
+
+
+def insights(analysis: Analysis, graph: Graph) -> dict[str, list[str]]:
     """Course-style notes by layer name: 1×1 convolutions, depthwise-separable pairs, bottlenecks."""
     layers = {x.name: x for x in analysis.layers}
+    nodes = {node.name: node for node in graph.nodes}
     consumers: dict[str, list[LayerCost]] = {}
     for x in analysis.layers:
         for source in x.inputs:
@@ -97,13 +117,13 @@ def insights(analysis: Analysis) -> dict[str, list[str]]:
                     f"{n} weighted sums of the {c} input channels; it {change} the depth {c} → {n} and leaves "
                     "height and width alone"
                 )
-                _bottleneck(x, consumers, layers, out)
+                _bottleneck(x, consumers, layers, nodes, out)
         if x.kind == "depthwise_conv" and kernel is not None and kernel[0] == kernel[1]:
-            _separable(x, kernel[0], consumers, layers, out)
+            _separable(x, kernel[0], consumers, layers, nodes, out)
     return out
 
 
-def _separable(dw: LayerCost, f: int, consumers: dict, layers: dict, out: dict[str, list[str]]) -> None:
+def _separable(dw: LayerCost, f: int, consumers: dict, layers: dict, nodes: dict, out: dict[str, list[str]]) -> None:
     users = consumers.get(dw.name, [])
     if len(users) != 1 or users[0].kind != "conv" or kernel_of(users[0]) != (1, 1):
         return
@@ -111,14 +131,16 @@ def _separable(dw: LayerCost, f: int, consumers: dict, layers: dict, out: dict[s
     c_in = layers[dw.inputs[0]].output[-1]
     if dw.output[-1] != c_in:  # the identity is for a channel multiplier of 1
         return
-    ho, wo, n = pw.output
-    standard = ho * wo * n * f * f * c_in
+    n = pw.output[2]
+    standard = standard_conv_macs(layers[dw.inputs[0]].output, nodes[dw.name], n, pw.output)
+    if standard is None or standard.value == 0:
+        return
     separable = dw.macs + pw.macs
-    ratio = Fraction(separable, standard)
+    ratio = Fraction(separable, standard.value)
     identity = Fraction(1, n) + Fraction(1, f * f)
     text = (
         f"depthwise-separable with '{pw.name}': a standard {f}×{f} conv from {c_in} to {n} channels would cost "
-        f"{ho}·{wo}·{n} × {f}·{f}·{c_in} = {standard:,} MACs; depthwise + pointwise cost {dw.macs:,} + "
+        f"{shown(standard)} MACs; depthwise + pointwise cost {dw.macs:,} + "
         f"{pw.macs:,} = {separable:,}, {float(ratio):.3f} of it = 1/n_c' + 1/f² = 1/{n} + 1/{f * f}"
     )
     if ratio != identity:
@@ -128,7 +150,7 @@ def _separable(dw: LayerCost, f: int, consumers: dict, layers: dict, out: dict[s
     out.setdefault(dw.name, []).append(text)
 
 
-def _bottleneck(reduce: LayerCost, consumers: dict, layers: dict, out: dict[str, list[str]]) -> None:
+def _bottleneck(reduce: LayerCost, consumers: dict, layers: dict, nodes: dict, out: dict[str, list[str]]) -> None:
     users = consumers.get(reduce.name, [])
     if len(users) != 1 or users[0].kind != "conv":
         return
@@ -137,20 +159,23 @@ def _bottleneck(reduce: LayerCost, consumers: dict, layers: dict, out: dict[str,
     source = layers[reduce.inputs[0]].output
     if kernel is None or kernel == (1, 1) or big.output[:2] != reduce.output[:2] or reduce.output[2] >= source[2]:
         return
-    ho, wo, n = big.output
     kh, kw = kernel
-    naive = ho * wo * n * kh * kw * source[2]
+    if nodes[big.name].params["groups"] != 1:
+        return
+    naive = standard_conv_macs(source, nodes[big.name], big.output[2], big.output)
     total = reduce.macs + big.macs
+    if naive is None or not total:
+        return
     out.setdefault(reduce.name, []).append(
         f"bottleneck: the {kh}×{kw} conv '{big.name}' straight on the {source[2]} channels would cost "
-        f"{ho}·{wo}·{n} × {kh}·{kw}·{source[2]} = {naive:,} MACs; through this 1×1 reduce to {reduce.output[2]} "
-        f"channels: {reduce.macs:,} + {big.macs:,} = {total:,} ({naive / total:.2f}× fewer)"
+        f"{shown(naive)} MACs; through this 1×1 reduce to {reduce.output[2]} "
+        f"channels: {reduce.macs:,} + {big.macs:,} = {total:,} ({naive.value / total:.2f}× fewer)"
     )
 
 
 def explain(graph: Graph, analysis: Analysis, layer: str | None = None) -> list[Explanation]:
     """Explanations of every layer (or of the one named), in the network's order. ``analysis`` is at batch 1."""
-    notes = insights(analysis)
+    notes = insights(analysis, graph)
     indices = range(len(graph.nodes)) if layer is None else [i for i, n in enumerate(graph.nodes) if n.name == layer]
     out = []
     for i in indices:

@@ -11,6 +11,7 @@ from .analysis import Totals, analyze
 from .errors import CostcalcError
 from .graph import Graph, build_graph
 from .layers import Shape
+from .memory import peak_memory
 from .spec import Spec
 
 MAX_VARIANTS = 1_000_000
@@ -32,12 +33,16 @@ class Variant:
     input: Shape
     batch: int
     totals: Totals
+    peak_bytes: int  # peak activation memory at inference (costcalc.memory)
 
 
 def expand_values(text: str, option: str) -> tuple[str, ...]:
-    """'1,0.75,0.5' -> three values; 'a..b' or 'a..b..step' -> whole numbers from a to b inclusive."""
+    """'1,0.75,0.5' -> three values; 'a..b' or 'a..b..step' -> whole numbers from a to b inclusive.
+
+    A comma inside brackets belongs to its value: 'max(8, 16),32' is two values (vars take expressions).
+    """
     values: list[str] = []
-    for part in text.split(","):
+    for part in top_level_parts(text):
         part = part.strip()
         match = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(\d+))?", part)
         if match:
@@ -50,6 +55,19 @@ def expand_values(text: str, option: str) -> tuple[str, ...]:
         else:
             raise SweepError(f"{option}: an empty value in '{text}'")
     return tuple(values)
+
+
+def top_level_parts(text: str) -> list[str]:
+    """``text`` split at the commas outside brackets."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    return [*parts, "".join(current)]
 
 
 def axes_from(settings: list[str], inputs: list[str], batches: list[str]) -> list[Axis]:
@@ -106,18 +124,19 @@ def sweep(
     total = count_variants(axes)
     if total > MAX_VARIANTS:
         raise SweepError(f"{total:,} combinations; expected at most {MAX_VARIANTS:,}")
-    default_input: Shape | None = None
+    default_inputs: dict[tuple, Shape] = {}  # per combination of vars: the spec's own input (its channels)
     graphs: dict[tuple, Graph] = {}
     for combination in itertools.product(*(axis.values for axis in axes)):
         settings = dict(zip((a.name for a in axes), combination))
         overrides = {k: v for k, v in settings.items() if k not in ("input", "batch")}
         shape = None
+        vars_key = tuple(sorted(overrides.items()))
         if "input" in settings:
-            if default_input is None:
-                default_input = build_graph(spec, overrides).input_shape
-            shape = input_shape(settings["input"], default_input)
+            if vars_key not in default_inputs:
+                default_inputs[vars_key] = build_graph(spec, overrides).input_shape
+            shape = input_shape(settings["input"], default_inputs[vars_key])
         batch = int(settings.get("batch", 1))
-        key = (tuple(sorted(overrides.items())), shape)
+        key = (vars_key, shape)
         graph = graphs.get(key)
         if graph is None:
             graph = graphs[key] = build_graph(spec, overrides, shape)
@@ -126,4 +145,4 @@ def sweep(
         analysis = analyze(graph, batch, dtype)
         if progress is not None:
             progress()
-        yield Variant(settings, analysis.input, batch, analysis.totals)
+        yield Variant(settings, analysis.input, batch, analysis.totals, peak_memory(analysis).bytes)

@@ -78,3 +78,11 @@ def test_the_explain_and_sweep_outputs_in_readme_are_real():
     assert _console_block("costcalc explain inception_bottleneck") == _run("explain", "inception_bottleneck")
     command = "costcalc sweep mobilenet_v1 --set alpha=1,0.75,0.5,0.25 --exact"
     assert _console_block(command) == _run(*command.split()[1:])
+
+
+def test_the_rf_memory_training_output_in_readme_is_real():
+    command = "costcalc analyze lenet5 --rf --training adam --batch 64"
+    block = re.search(r"```console\n\$ " + re.escape(command) + r"\n(.*?)```", README, re.S).group(1)
+    result = CliRunner().invoke(app, command.split()[1:], env={"COLUMNS": "100", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert "\n".join(line.rstrip() for line in result.stdout.splitlines()) + "\n" == block

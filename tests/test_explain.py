@@ -50,7 +50,9 @@ def test_the_course_notation():
 
 def test_separable_pair_ratio():
     text = explained("mobilenet_separable")
-    assert "4·4·5 × 3·3·3 = 2,160 MACs; depthwise + pointwise cost 432 + 240 = 672, 0.311 of it" in text
+    # the standard conv's formula comes from the conv kind's own cost rule
+    standard = "4·4·5 (output positions × filters) × 3·3·3 (multiplies per output) = 2,160 MACs"
+    assert standard + "; depthwise + pointwise cost 432 + 240 = 672, 0.311 of it" in text
     assert "1/n_c' + 1/f² = 1/5 + 1/9" in text
 
 
@@ -64,7 +66,9 @@ def test_separable_with_512_channels_is_about_a_ninth():
 def test_one_by_one_and_bottleneck_notes():
     text = explained("inception_bottleneck", "--layer", "bottleneck")
     assert "1×1 convolution (network in network)" in text and "shrinks the depth 192 → 16" in text
-    assert "would cost 28·28·32 × 5·5·192 = 120,422,400 MACs" in text
+    assert (
+        "would cost 28·28·32 (output positions × filters) × 5·5·192 (multiplies per output) = 120,422,400 MACs" in text
+    )
     assert "2,408,448 + 10,035,200 = 12,443,648 (9.68× fewer)" in text
 
 

@@ -95,3 +95,21 @@ def test_bad_axes_exit_2(args):
 def test_axes_from_rejects_duplicates():
     with pytest.raises(SweepError):
         axes_from(["a=1", "a=2"], [], [])
+
+
+def test_peak_memory_per_variant():
+    data = json.loads(run("sweep", "resnet50", "--batch", "1,8", "-f", "json").stdout)
+    # at 224: layer1.0's add holds conv3, the downsample and its own output, 3 · 56·56·256 floats of 4 bytes
+    assert [v["peak_bytes"] for v in data["variants"]] == [3 * 56 * 56 * 256 * 4, 8 * 3 * 56 * 56 * 256 * 4]
+    assert "Peak memory" in run("sweep", "resnet50", "--batch", "1,8").stdout
+
+
+def test_commas_inside_brackets_belong_to_the_value():
+    assert expand_values("max(8, 16),32", "--set x") == ("max(8, 16)", "32")
+
+
+def test_square_inputs_take_each_combination_s_channels(tmp_path):
+    spec = tmp_path / "net.yaml"
+    spec.write_text("vars: {c: 3}\ninput: [8, 8, c]\nlayers:\n  - {kind: conv, filters: 2, kernel: 1}\n")
+    data = json.loads(run("sweep", str(spec), "--set", "c=1,2", "--input", "4", "-f", "json").stdout)
+    assert [v["input"] for v in data["variants"]] == [[4, 4, 1], [4, 4, 2]]

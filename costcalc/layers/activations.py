@@ -26,6 +26,7 @@ class Elementwise(LayerKind):
     """
 
     fusable = True
+    in_place = True
     ops: ClassVar[int]
     formula: ClassVar[str]
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import SpecError, clip, describe
+
+if TYPE_CHECKING:
+    from fractions import Fraction  # only receptive fields need fractions: not imported on every start-up
 
 Shape = tuple[int, ...]  # (H, W, C) channels last, or (N,) for a flat vector; batch not included
 Number = int | float | bool
@@ -236,6 +239,29 @@ def spatial(shape: Shape, kind: str) -> tuple[int, int, int]:
     return shape  # type: ignore[return-value]
 
 
+# ---------------------------------------------------------------- receptive-field windows
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How one output position reads its input, per axis (height, width), for receptive fields.
+
+    ``span``: how many neighbouring input positions one output reads (a dilated kernel's d·(f − 1) + 1);
+    ``stride``: input positions between neighbouring outputs (a fraction when the layer upsamples);
+    ``offset``: the input position where the first output's window starts (−padding before: padding
+    shifts the field, it does not change its size);
+    ``whole``: the output reads every input position (fully connected, global pools).
+    """
+
+    span: tuple[int, int] = (1, 1)
+    stride: tuple[int | Fraction, int | Fraction] = (1, 1)
+    offset: tuple[int | Fraction, int | Fraction] = (0, 0)
+    whole: bool = False
+
+
+WHOLE_INPUT = Window(whole=True)
+
+
 # ---------------------------------------------------------------- kinds and their registry
 
 
@@ -253,6 +279,9 @@ class LayerKind:
     max_inputs: ClassVar[int | None] = 1
     fusable: ClassVar[bool] = False  # may be named in another layer's `activation:`
     internal: ClassVar[bool] = False  # not writable in a spec (the network input)
+    # may write its output over its input when nothing else reads that input later (ReLU(inplace=True)):
+    # used by the peak-memory estimate with in-place activations
+    in_place: ClassVar[bool] = False
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         raise NotImplementedError
@@ -271,6 +300,11 @@ class LayerKind:
     def group(self, p: Params) -> str:
         """The row a layer joins in a breakdown by kind (`--by kind`)."""
         return self.name
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        """How an output position reads the input, for receptive fields; None: position by position
+        (elementwise layers, merges, channel operations), so the field is the inputs' widest."""
+        return None
 
 
 KINDS: dict[str, LayerKind] = {}

@@ -13,6 +13,7 @@ from .base import (
     Param,
     Params,
     Shape,
+    Window,
     boolean,
     fused_cost,
     non_negative_pair,
@@ -33,12 +34,17 @@ WINDOW_PARAMS: dict[str, Param] = {
 BIAS = {"bias": Param(boolean, True, "add a learned bias per output channel")}
 
 
+def kernel_spans(p: Params) -> tuple[int, int]:
+    """Input pixels the (dilated) kernel covers, per axis."""
+    kernel, dilation = p["kernel"], p["dilation"]
+    return (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
+
+
 def conv_window(p: Params, h: int, w: int) -> tuple[int, int]:
     """Output (H, W) of a convolution window over an h×w input."""
-    kernel, stride, dilation = p["kernel"], p["stride"], p["dilation"]
-    window = (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
+    window, stride = kernel_spans(p), p["stride"]
     pad = resolve_padding(p["padding"], (h, w), window, stride)
-    return slide("kernel", (h, w), window, stride, pad, kernel=kernel)
+    return slide("kernel", (h, w), window, stride, pad, kernel=p["kernel"])
 
 
 class Convolution(LayerKind):
@@ -47,6 +53,11 @@ class Convolution(LayerKind):
     def group(self, p: Params) -> str:
         kh, kw = p["kernel"]
         return f"{self.name} {kh}×{kw}"
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        spans = kernel_spans(p)
+        top, _, left, _ = resolve_padding(p["padding"], inputs[0][:2], spans, p["stride"])
+        return Window(spans, p["stride"], (-top, -left))
 
 
 def bias_cost(p: Params, out_channels: int, positions: int) -> Cost:
@@ -189,3 +200,15 @@ class ConvTranspose(Convolution):
         macs = note(h * w * c, "input elements") * note(per_input, "multiplies per input")
         conv = Cost(params=c * per_input, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        # the linear estimate: output o reads the inputs i with i·s ≤ o + p ≤ i·s + d·(f − 1), at most
+        # ⌈span / s⌉ of them, starting near (p − span + 1) / s
+        from fractions import Fraction
+
+        spans, stride, pad = kernel_spans(p), p["stride"], p["padding"]
+        return Window(
+            (-(-spans[0] // stride[0]), -(-spans[1] // stride[1])),
+            (Fraction(1, stride[0]), Fraction(1, stride[1])),
+            (Fraction(pad[0] - spans[0] + 1, stride[0]), Fraction(pad[2] - spans[1] + 1, stride[1])),
+        )

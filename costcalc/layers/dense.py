@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from ..symbolic import note
 from .base import (
     FUSED_PARAMS,
+    WHOLE_INPUT,
     Cost,
     LayerKind,
     Param,
     Params,
     Shape,
+    Window,
     elements,
     fused_cost,
     positive_int,
@@ -34,3 +36,6 @@ class FullyConnected(LayerKind):
         features = elements(inputs[0])
         macs = note(features, "inputs") * note(units, "outputs")
         return Cost(params=features * units, macs=macs) + bias_cost(p, units, 1) + fused_cost(p, out)
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        return WHOLE_INPUT

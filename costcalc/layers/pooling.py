@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .base import (
+    WHOLE_INPUT,
     Cost,
     LayerKind,
     Param,
     Params,
     Shape,
+    Window,
     boolean,
     padding,
     positive_pair,
@@ -26,20 +28,39 @@ _WINDOW = {
 }
 
 
+def pool_geometry(p: Params, dilation: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The window's span and the stride (the kernel size unless given), per axis."""
+    kernel = p["kernel"]
+    return (span(kernel[0], dilation[0]), span(kernel[1], dilation[1])), p["stride"] or kernel
+
+
 def pool_output(p: Params, inputs: Sequence[Shape], kind: str, dilation: tuple[int, int] = (1, 1)) -> Shape:
     h, w, c = spatial(inputs[0], kind)
-    kernel = p["kernel"]
-    stride = p["stride"] or kernel
-    window = (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
+    window, stride = pool_geometry(p, dilation)
     pad = resolve_padding(p["padding"], (h, w), window, stride)
-    return (*slide("pool window", (h, w), window, stride, pad, p["ceil_mode"], kernel=kernel), c)
+    return (*slide("pool window", (h, w), window, stride, pad, p["ceil_mode"], kernel=p["kernel"]), c)
+
+
+class WindowPool(LayerKind):
+    """A pool over f×f windows (its receptive-field window)."""
+
+    def dilation(self, p: Params) -> tuple[int, int]:
+        return (1, 1)
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        spans, stride = pool_geometry(p, self.dilation(p))
+        top, _, left, _ = resolve_padding(p["padding"], inputs[0][:2], spans, stride)
+        return Window(spans, stride, (-top, -left))
 
 
 @register
-class MaxPool(LayerKind):
+class MaxPool(WindowPool):
     name = "max_pool"
     summary = "max pooling over f×f windows"
     params = {**_WINDOW, "dilation": Param(positive_pair, 1, "spacing between window taps")}
+
+    def dilation(self, p: Params) -> tuple[int, int]:
+        return p["dilation"]
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return pool_output(p, inputs, self.name, p["dilation"])
@@ -51,7 +72,7 @@ class MaxPool(LayerKind):
 
 
 @register
-class AvgPool(LayerKind):
+class AvgPool(WindowPool):
     name = "avg_pool"
     summary = "average pooling over f×f windows"
     params = dict(_WINDOW)
@@ -77,6 +98,9 @@ class GlobalAvgPool(LayerKind):
         h, w, c = inputs[0]
         return Cost(other_ops=c * h * w)  # H·W − 1 adds and one divide per channel
 
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        return WHOLE_INPUT
+
 
 @register
 class GlobalMaxPool(LayerKind):
@@ -90,6 +114,9 @@ class GlobalMaxPool(LayerKind):
         h, w, c = inputs[0]
         return Cost(other_ops=c * (h * w - 1))
 
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        return WHOLE_INPUT
+
 
 def adaptive_windows(size: int, out: int) -> int:
     """Sum of the window lengths PyTorch's adaptive pools use along one axis.
@@ -99,11 +126,27 @@ def adaptive_windows(size: int, out: int) -> int:
     return sum(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
 
 
+def adaptive_window(size: int, out: int) -> int:
+    """The longest of those windows (what one output reads, for receptive fields)."""
+    return max(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+
+
+class AdaptivePool(LayerKind):
+    """A pool to a fixed output size: windows of varying length, about n / o apart."""
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        from fractions import Fraction
+
+        h, w = inputs[0][0], inputs[0][1]
+        oh, ow = p["output"]
+        return Window((adaptive_window(h, oh), adaptive_window(w, ow)), (Fraction(h, oh), Fraction(w, ow)))
+
+
 _OUTPUT = {"output": Param(positive_pair, doc="output size: one number or [h, w]")}
 
 
 @register
-class AdaptiveAvgPool(LayerKind):
+class AdaptiveAvgPool(AdaptivePool):
     name = "adaptive_avg_pool"
     summary = "average pooling to a fixed output size (PyTorch AdaptiveAvgPool2d)"
     params = _OUTPUT
@@ -119,7 +162,7 @@ class AdaptiveAvgPool(LayerKind):
 
 
 @register
-class AdaptiveMaxPool(LayerKind):
+class AdaptiveMaxPool(AdaptivePool):
     name = "adaptive_max_pool"
     summary = "max pooling to a fixed output size (PyTorch AdaptiveMaxPool2d)"
     params = _OUTPUT

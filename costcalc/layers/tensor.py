@@ -11,6 +11,7 @@ from .base import (
     Param,
     Params,
     Shape,
+    Window,
     choice,
     elements,
     non_negative_int,
@@ -42,6 +43,7 @@ class NetworkInput(Free):
 class Identity(Free):
     name = "identity"
     summary = "passes its input through unchanged"
+    in_place = True
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
@@ -51,6 +53,7 @@ class Identity(Free):
 class Dropout(Free):
     name = "dropout"
     summary = "dropout: inactive at inference, so no cost"
+    in_place = True
     params = {"rate": Param(number(0.0, 1.0), 0.5, "fraction dropped while training")}
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
@@ -61,6 +64,7 @@ class Dropout(Free):
 class Flatten(Free):
     name = "flatten"
     summary = "H×W×C → a flat vector of H·W·C"
+    in_place = True  # a view of its input
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return (elements(inputs[0]),)
@@ -76,6 +80,10 @@ class ZeroPad(Free):
         h, w, c = spatial(inputs[0], self.name)
         top, bottom, left, right = p["padding"]
         return (h + top + bottom, w + left + right, c)
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        top, _, left, _ = p["padding"]
+        return Window(offset=(-top, -left))
 
 
 @register
@@ -156,3 +164,10 @@ class Upsample(LayerKind):
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=self.BILINEAR_OPS * elements(out) if p["mode"] == "bilinear" else 0)
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        # nearest reads one input, bilinear two neighbours per axis; outputs step 1/scale of an input apart
+        from fractions import Fraction
+
+        taps = 2 if p["mode"] == "bilinear" else 1
+        return Window((taps, taps), (Fraction(inputs[0][0], out[0]), Fraction(inputs[0][1], out[1])))

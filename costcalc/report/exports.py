@@ -52,23 +52,25 @@ def caption(analysis: Analysis) -> str:
 
 
 def analysis_table(
-    analysis: Analysis, groups: list[GroupCost] | None, for_people: bool
+    analysis: Analysis, groups: list[GroupCost] | None, for_people: bool, extra: Sequence[Column] = ()
 ) -> tuple[list[Column], list[dict[str, Any]]]:
-    """Columns and rows (the layers, or the groups of a breakdown), then the totals row."""
+    """Columns (and any extra ones) and rows (the layers, or the groups of a breakdown), then the totals row."""
     base = GROUP_COLUMNS if groups is not None else LAYER_COLUMNS
-    columns = shown(base) if for_people else exported(base)
+    columns = (shown(base) if for_people else exported(base)) + list(extra)
     items = groups if groups is not None else analysis.layers
     rows = rows_of(columns, items, analysis, "group" if groups is not None else "layer")
     rows.append(totals_of(columns, analysis, columns[0].key))
     return columns, rows
 
 
-def render_analysis_file(analysis: Analysis, fmt: str, groups: list[GroupCost] | None = None) -> str:
+def render_analysis_file(
+    analysis: Analysis, fmt: str, groups: list[GroupCost] | None = None, extra: Sequence[Column] = ()
+) -> str:
     """CSV (exact integers, a totals row marked row=total), Markdown or LaTeX (with the convention)."""
     if fmt == "csv":
-        columns, rows = analysis_table(analysis, groups, for_people=False)
+        columns, rows = analysis_table(analysis, groups, for_people=False, extra=extra)
         return render_csv([ROW_FIELD, *columns], rows)
-    columns, rows = analysis_table(analysis, groups, for_people=True)
+    columns, rows = analysis_table(analysis, groups, for_people=True, extra=extra)
     if fmt == "markdown":
         return render_markdown(columns, rows, title=caption(analysis), footnote=SUMMARY)
     return render_latex(columns, rows, caption=caption(analysis), footnote=SUMMARY)

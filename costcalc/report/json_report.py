@@ -50,9 +50,25 @@ def render_json(analysis: Analysis) -> str:
     return dumps_readable(analysis_dict(analysis))
 
 
-def render_analysis_json(analysis: Analysis, groups: list[Any] | None = None, by: str | None = None) -> str:
-    """The analysis; with a breakdown, also "by" and one entry per group under "groups"."""
+def render_analysis_json(
+    analysis: Analysis,
+    groups: list[Any] | None = None,
+    by: str | None = None,
+    extra: dict[str, Any] | None = None,
+    layer_fields: list[dict[str, Any]] | None = None,
+    block_fields: list[dict[str, Any]] | None = None,
+) -> str:
+    """The analysis; with a breakdown, also "by" and one entry per group under "groups". ``extra``
+    adds top-level keys (peak memory, training), ``layer_fields`` / ``block_fields`` keys to each
+    layer / block (receptive fields), in order."""
     data = analysis_dict(analysis)
+    if extra:  # right after the totals, where a reader looks for them
+        data = {
+            k: v for key, value in data.items() for k, v in ((key, value), *(extra.items() if key == "totals" else ()))
+        }
+    for entries, fields in ((data["layers"], layer_fields), (data["blocks"], block_fields)):
+        for entry, more in zip(entries, fields or ()):
+            entry.update(more)
     if groups is not None:
         columns = [c for c in GROUP_COLUMNS if c.exported]
         data["by"] = by

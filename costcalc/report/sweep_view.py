@@ -17,6 +17,7 @@ from .table import Line, grid
 from .tabular import Field, render_csv, render_latex, render_markdown
 
 TABLE_TOTALS = ("params", "macs", "flops", "activations", "param_bytes", "activation_bytes")
+PEAK_NOTE = "Peak memory: activation bytes held at once at inference (as analyze reports it)."
 
 
 def fields(axes: Sequence[Axis], for_table: bool) -> list[Field]:
@@ -25,6 +26,7 @@ def fields(axes: Sequence[Axis], for_table: bool) -> list[Field]:
     for key, label, _ in TOTAL_FIELDS:
         if not for_table or key in TABLE_TOTALS:
             out.append(Field(key, label, "count"))
+    out.append(Field("peak_bytes", "Peak memory", "count"))
     return out
 
 
@@ -34,6 +36,7 @@ def row(variant: Variant) -> dict[str, Any]:
     out["batch"] = variant.batch
     for key, _, _ in TOTAL_FIELDS:
         out[key] = getattr(variant.totals, key)
+    out["peak_bytes"] = variant.peak_bytes
     return out
 
 
@@ -61,7 +64,7 @@ def sweep_text(name: str, axes: Sequence[Axis], variants: Sequence[Variant], exa
 
 def render_sweep(name: str, axes: Sequence[Axis], variants: Sequence[Variant], console: Console, exact: bool) -> None:
     console.print(sweep_text(name, axes, variants, exact, console.width), soft_wrap=True)
-    console.print(Text(SUMMARY, style="dim"))
+    console.print(Text(PEAK_NOTE + " " + SUMMARY, style="dim"))
 
 
 def sweep_file(name: str, axes: Sequence[Axis], variants: Sequence[Variant], fmt: str) -> str:
@@ -78,4 +81,4 @@ def sweep_file(name: str, axes: Sequence[Axis], variants: Sequence[Variant], fmt
             {"name": name, "axes": {a.name: list(a.values) for a in axes}, "conventions": CONVENTION, "variants": rows}
         )
     render = render_markdown if fmt == "markdown" else render_latex
-    return render(fields(axes, for_table=True), rows, f"{name}: sweep", SUMMARY)
+    return render(fields(axes, for_table=True), rows, f"{name}: sweep", PEAK_NOTE + " " + SUMMARY)

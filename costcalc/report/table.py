@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -84,12 +85,18 @@ def chart_cells(row: Row, analysis: Analysis) -> list[str]:
 
 
 def table_lines(
-    analysis: Analysis, depth: int | None = None, exact: bool = False, show_all: bool = False, chart: bool = False
+    analysis: Analysis,
+    depth: int | None = None,
+    exact: bool = False,
+    show_all: bool = False,
+    chart: bool = False,
+    extra_columns: Sequence[Column] = (),
 ) -> tuple[list[Column], list[Line], str | None]:
-    """The table's columns, its lines (cells and styles), and a note when only the heaviest are shown.
+    """The table's columns (and any extra ones), its lines (cells and styles), and a note when only the
+    heaviest are shown.
 
     With ``chart``, each row ends with two bars: its share of the MACs and of the params."""
-    columns, lines, note = _table_lines(analysis, depth, exact, show_all)
+    columns, lines, note = _table_lines(analysis, depth, exact, show_all, extra_columns)
     if not chart:
         return columns, [line for line, _ in lines], note
     charted: list[Line] = []
@@ -100,9 +107,9 @@ def table_lines(
 
 
 def _table_lines(
-    analysis: Analysis, depth: int | None, exact: bool, show_all: bool
+    analysis: Analysis, depth: int | None, exact: bool, show_all: bool, extra_columns: Sequence[Column] = ()
 ) -> tuple[list[Column], list[tuple[Line, Row | None]], str | None]:
-    columns = [c for c in LAYER_COLUMNS if c.in_table]
+    columns = [c for c in LAYER_COLUMNS if c.in_table] + list(extra_columns)
     rows = analysis.rows(depth)
     note = None
     plain = [None] * len(columns)
@@ -178,7 +185,7 @@ def grid(
     widths = [max(cell_len(cells[i]) for cells in every) for i in range(len(headers))]
     room = width - (sum(widths) - widths[shrink]) - len(GAP) * (len(headers) - 1) - 1
     if widths[shrink] > room:
-        widths[shrink] = max(room, 12)
+        widths[shrink] = max(room, min(widths[shrink], 12))  # cut a wide column, never widen a narrow one
 
     def render(cells: list[str]) -> list[str]:
         out = []
@@ -221,9 +228,10 @@ def layer_table(
     show_all: bool = False,
     width: int = 10_000,
     chart: bool = False,
+    extra_columns: Sequence[Column] = (),
 ) -> Text:
     """The layer table as one Text, no wider than ``width`` (long names are cut from the left)."""
-    columns, lines, note = table_lines(analysis, depth, exact, show_all, chart)
+    columns, lines, note = table_lines(analysis, depth, exact, show_all, chart, extra_columns)
     extra = list(CHART_HEADERS) if chart else []
     text = grid(
         [c.header for c in columns] + extra,
@@ -264,19 +272,23 @@ def render_breakdown(analysis: Analysis, groups: list[GroupCost], console: Conso
     console.print(Text(SUMMARY, style="dim"))
 
 
-def totals_text(analysis: Analysis) -> Text:
+TotalRow = tuple[str, str, str, str]  # label, exact, short, a note after it ('' for none)
+
+
+def totals_text(analysis: Analysis, extra_rows: Sequence[TotalRow] = ()) -> Text:
     """The totals, exact and short (decimal units for counts, binary for bytes), one per line."""
-    rows = []
+    rows: list[TotalRow] = []
     for key, label, unit in TOTAL_FIELDS:
         value = getattr(analysis.totals, key)
-        rows.append(
-            (label, numbers.exact(value), numbers.short_bytes(value) if unit == "bytes" else numbers.short(value))
-        )
+        short = numbers.short_bytes(value) if unit == "bytes" else numbers.short(value)
+        rows.append((label, numbers.exact(value), short, ""))
+    rows += extra_rows
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     text = Text()
-    for label, exact, short in rows:
+    for label, exact, short, note in rows:
         text.append(f"{label:<{widths[0]}}  {exact:>{widths[1]}}  ")
-        text.append(f"{short:>{widths[2]}}\n", style="dim")
+        text.append(f"{short:>{widths[2]}}", style="dim")
+        text.append(f"  {note}\n" if note else "\n", style="dim")
     return text
 
 
@@ -287,7 +299,15 @@ def render_analysis(
     exact: bool = False,
     show_all: bool = False,
     chart: bool = False,
+    extra_columns: Sequence[Column] = (),
+    extra_rows: Sequence[TotalRow] = (),
+    sections: Sequence[Text] = (),
 ) -> None:
-    console.print(layer_table(analysis, depth, exact, show_all, console.width, chart), soft_wrap=True)
-    console.print(totals_text(analysis), soft_wrap=True)
+    """The layer table (with any extra columns), the totals (with any extra rows), further sections
+    (the training estimate), then the convention."""
+    table = layer_table(analysis, depth, exact, show_all, console.width, chart, extra_columns)
+    console.print(table, soft_wrap=True)
+    console.print(totals_text(analysis, extra_rows), soft_wrap=True)
+    for section in sections:
+        console.print(section, soft_wrap=True)
     console.print(Text(SUMMARY, style="dim"))
