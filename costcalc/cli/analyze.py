@@ -93,15 +93,15 @@ def analyze(
 ) -> None:
     """Report params, MACs, FLOPs, other ops and activations per layer and in total.
 
-
-    Example: costcalc analyze vgg16 --rf --training adam --batch 32
-
     The totals include the peak activation memory at inference: each layer's output is held
     from the moment it runs until the last layer that reads it has run; --in-place lets
     activations (ReLU...) overwrite their input when nothing else reads it later.
+
     Example: costcalc analyze mobilenet_v1 --set alpha=0.5 --set resolution=160
 
     Example: costcalc analyze resnet50 --by kind -o resnet50.csv --max-macs 5G
+
+    Example: costcalc analyze vgg16 --rf --training adam --batch 32
     """
     budgets = read_budgets(
         params=max_params,

@@ -78,6 +78,7 @@ def compare(
             help="Two or more specs (files, '-' or bundled names); the same spec may repeat with other settings.",
             callback=remember_specs,
             show_default=False,
+            metavar="SPEC...",
         ),
     ],
     set_: Annotated[

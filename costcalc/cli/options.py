@@ -48,6 +48,7 @@ SpecArg = Annotated[
         help="A spec file, '-' for standard input, or a bundled spec name (see `costcalc specs`).",
         show_default=False,
         callback=remember_specs,
+        metavar="SPEC",
     ),
 ]
 SetOpt = Annotated[

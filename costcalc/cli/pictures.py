@@ -90,6 +90,7 @@ def plot(
             help="One spec: a chart of its layers; several: grouped bars per block.",
             callback=remember_specs,
             show_default=False,
+            metavar="SPEC...",
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="chart.svg or chart.png.")],
@@ -118,7 +119,10 @@ def plot(
 
 @app.command()
 def report(
-    specs: Annotated[list[str], typer.Argument(help="One or more specs.", callback=remember_specs, show_default=False)],
+    specs: Annotated[
+        list[str],
+        typer.Argument(help="One or more specs.", callback=remember_specs, show_default=False, metavar="SPEC..."),
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="report.html (standard output if absent).")
     ] = None,
