@@ -67,6 +67,14 @@ def bias_cost(p: Params, out_channels: int, positions: int) -> Cost:
     return Cost(params=note(out_channels, "bias"), other_ops=note(positions * out_channels, "bias adds"))
 
 
+def check_groups(channels: int, filters: int, groups: int) -> None:
+    if channels % groups or filters % groups:
+        raise SpecError(
+            f"groups {groups} must divide both input channels {channels} and filters {filters}",
+            expected="channels and filters divisible by groups",
+        )
+
+
 def per_group(channels: int, groups: int) -> int:
     return channels if groups == 1 else channels // groups
 
@@ -85,13 +93,8 @@ class Conv(Convolution):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         h, w, c = spatial(inputs[0], self.name)
-        groups, filters = p["groups"], p["filters"]
-        if c % groups or filters % groups:
-            raise SpecError(
-                f"groups {groups} must divide both input channels {c} and filters {filters}",
-                expected="channels and filters divisible by groups",
-            )
-        return (*conv_window(p, h, w), filters)
+        check_groups(c, p["filters"], p["groups"])
+        return (*conv_window(p, h, w), p["filters"])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         oh, ow, filters = out
@@ -168,12 +171,7 @@ class ConvTranspose(Convolution):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         h, w, c = spatial(inputs[0], self.name)
-        groups, filters = p["groups"], p["filters"]
-        if c % groups or filters % groups:
-            raise SpecError(
-                f"groups {groups} must divide both input channels {c} and filters {filters}",
-                expected="channels and filters divisible by groups",
-            )
+        check_groups(c, p["filters"], p["groups"])
         top, bottom, left, right = p["padding"]
         sizes = []
         for size, k, s, d, extra, cut in zip(
@@ -190,7 +188,7 @@ class ConvTranspose(Convolution):
                 f"padding {p['padding']} removes the whole output ({sizes[0]}×{sizes[1]})",
                 expected="less padding",
             )
-        return (sizes[0], sizes[1], filters)
+        return (sizes[0], sizes[1], p["filters"])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         h, w, c = inputs[0]

@@ -13,6 +13,7 @@ from .base import (
     Shape,
     Window,
     boolean,
+    elements,
     padding,
     positive_pair,
     register,
@@ -134,6 +135,11 @@ def adaptive_window(size: int, out: int) -> int:
 class AdaptivePool(LayerKind):
     """A pool to a fixed output size: windows of varying length, about n / o apart."""
 
+    params = {"output": Param(positive_pair, doc="output size: one number or [h, w]")}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (*p["output"], spatial(inputs[0], self.name)[2])
+
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         from fractions import Fraction
 
@@ -142,36 +148,25 @@ class AdaptivePool(LayerKind):
         return Window((adaptive_window(h, oh), adaptive_window(w, ow)), (Fraction(h, oh), Fraction(w, ow)))
 
 
-_OUTPUT = {"output": Param(positive_pair, doc="output size: one number or [h, w]")}
+def window_elements(shape: Shape, out: Shape) -> int:
+    """Input elements read over all of an adaptive pool's windows, every channel."""
+    h, w, c = shape
+    return c * adaptive_windows(h, out[0]) * adaptive_windows(w, out[1])
 
 
 @register
 class AdaptiveAvgPool(AdaptivePool):
     name = "adaptive_avg_pool"
     summary = "average pooling to a fixed output size (PyTorch AdaptiveAvgPool2d)"
-    params = _OUTPUT
-
-    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        return (*p["output"], spatial(inputs[0], self.name)[2])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
-        h, w, c = inputs[0]
-        oh, ow, _ = out
-        window_elements = adaptive_windows(h, oh) * adaptive_windows(w, ow)
-        return Cost(other_ops=c * window_elements)  # per output: window − 1 adds and one divide
+        return Cost(other_ops=window_elements(inputs[0], out))  # per output: window − 1 adds and one divide
 
 
 @register
 class AdaptiveMaxPool(AdaptivePool):
     name = "adaptive_max_pool"
     summary = "max pooling to a fixed output size (PyTorch AdaptiveMaxPool2d)"
-    params = _OUTPUT
-
-    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        return (*p["output"], spatial(inputs[0], self.name)[2])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
-        h, w, c = inputs[0]
-        oh, ow, _ = out
-        window_elements = adaptive_windows(h, oh) * adaptive_windows(w, ow)
-        return Cost(other_ops=c * (window_elements - oh * ow))  # window − 1 comparisons per output
+        return Cost(other_ops=window_elements(inputs[0], out) - elements(out))  # window − 1 comparisons per output
