@@ -260,3 +260,24 @@ def test_report_renders_in_a_browser(tmp_path):
     dark = sum(1 for row in pixels[::4] for i in range(0, len(row), channels * 4) if row[i] < 80)  # text
     assert orange > 2000, orange
     assert dark > 500, dark
+
+
+def test_dot_and_mermaid_escape_what_their_renderers_would_read():
+    analysis = analyze_spec("lenet5")
+    diagram = build_diagram(analysis)
+    from dataclasses import replace
+
+    diagram.boxes[1] = replace(diagram.boxes[1], name='x&amp;y "#1" \\n')
+    dot = to_dot(diagram)
+    assert 'x&amp;amp;y \\"#1\\" \\\\n' in dot  # Graphviz would turn &amp; into &
+    mermaid = to_mermaid(diagram)
+    assert "x#38;amp#59;y #34;#35;1#34; #92;#8203;n" in mermaid  # Mermaid reads #…; codes, and \n as a break
+
+
+def test_math_like_names_are_text_in_charts(tmp_path):
+    need(has_matplotlib(), "matplotlib")
+    spec = tmp_path / "math.yaml"
+    spec.write_text('input: [8, 8, 3]\nlayers:\n  - {kind: conv, name: "$\\\\frac$", filters: 4, kernel: 3}\n')
+    result = RUNNER.invoke(app, ["plot", str(spec), "-o", str(tmp_path / "m.svg")])
+    assert result.exit_code == 0, result.output
+    assert "$\\frac$" in (tmp_path / "m.svg").read_text()

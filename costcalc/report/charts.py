@@ -36,6 +36,7 @@ def _pyplot() -> Any:
 
     plt.rcParams["svg.hashsalt"] = "costcalc"  # stable element ids in the SVG
     plt.rcParams["svg.fonttype"] = "none"  # text stays text
+    plt.rcParams["text.parse_math"] = False  # a layer named "$x$" stays "$x$" (and "$\\frac" cannot fail)
     return plt
 
 

@@ -6,7 +6,6 @@ The layout is left to the renderers (GitHub's Mermaid, Graphviz's dot); nothing 
 
 from __future__ import annotations
 
-import html
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -109,9 +108,20 @@ def _heat(share: float) -> str:
 # ---------------------------------------------------------------- Mermaid
 
 
+MERMAID_PLAIN = set(" _.-,:/+×·")
+
+
 def _mermaid_text(text: str) -> str:
-    """Inside a quoted Mermaid label, quotes and markup characters as HTML entities."""
-    return html.escape(text, quote=True).replace("#", "&num;")
+    """Text for a quoted Mermaid label: anything but letters, digits and plain punctuation as an entity code.
+
+    Inside "..." Mermaid ends the label at any ", reads #…; as an entity code and renders the rest as
+    HTML, so " # & < > and the like are written as #34; etc. In a label of several lines it also reads
+    a backslash and n as a line break: a zero-width space after each backslash keeps the text as written
+    (found by the helper who checked these labels with Mermaid 11 in Chromium).
+    """
+    return "".join(
+        c if c.isalnum() or c in MERMAID_PLAIN else "#92;#8203;" if c == "\\" else f"#{ord(c)};" for c in text
+    )
 
 
 def to_mermaid(diagram: Diagram) -> str:
@@ -147,7 +157,8 @@ def _mermaid_node(box: Box, index: int) -> str:
 
 
 def _dot_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """A quoted DOT label: backslashes and quotes escaped, and & too, since Graphviz decodes &amp; entities."""
+    return text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
 def to_dot(diagram: Diagram) -> str:

@@ -85,11 +85,21 @@ SCRIPT = """
 """
 
 
+_ID_ATTRIBUTE = re.compile(r'\bid="([^"]+)"')
+_ID_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+_pictures = iter(range(1, 1_000_000))
+
+
 def _inline_svg(svg: bytes | str) -> str:
-    """An SVG document as markup to place in the page (without its XML prologue)."""
+    """An SVG document as an element of the page: its prologue dropped, every id (and reference to it)
+    prefixed, since two pictures in one page must not resolve each other's clip paths and markers."""
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     start = text.find("<svg")
-    return text[start:] if start >= 0 else ""
+    if start < 0:
+        return ""
+    prefix = f"p{next(_pictures)}"
+    body = _ID_ATTRIBUTE.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text[start:])
+    return _ID_REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
 
 
 def _e(text: object) -> str:
@@ -188,6 +198,9 @@ def render_html(analyses: Sequence[Analysis], labels: Sequence[str]) -> str:
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # nothing may be fetched: the report is meant to work offline and to stay put
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>costcalc: {_e(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>costcalc report: {_e(title)}</h1>",
         '<section id="convention"><h2>Counting convention</h2><ul class="convention">',
