@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import SpecError
 from .base import (
     WHOLE_INPUT,
     Cost,
@@ -19,7 +20,7 @@ from .base import (
     register,
     spatial,
 )
-from .windows import resolve_padding, slide, span
+from .windows import fmt_padding, resolve_padding, slide, span
 
 _WINDOW = {
     "kernel": Param(positive_pair, doc="window size: one number or [h, w]"),
@@ -35,8 +36,24 @@ def pool_geometry(p: Params, dilation: tuple[int, int]) -> tuple[tuple[int, int]
     return (span(kernel[0], dilation[0]), span(kernel[1], dilation[1])), p["stride"] or kernel
 
 
+def check_pool_padding(p: Params) -> None:
+    """Padding written as numbers is at most half the kernel on each side (PyTorch's rule: more would put
+    a whole window in the padding); 'same' pads by less than the window by construction."""
+    if p["padding"] == "same":
+        return
+    kh, kw = p["kernel"]
+    top, bottom, left, right = p["padding"]
+    if max(top, bottom) > kh // 2 or max(left, right) > kw // 2:
+        raise SpecError(
+            f"padding {fmt_padding(p['padding'])} exceeds half the {kh}×{kw} pool window",
+            expected=f"padding ≤ ⌊{kh}/2⌋ = {kh // 2} (rows) and ≤ ⌊{kw}/2⌋ = {kw // 2} (columns) on each side",
+            hint="a window would lie wholly in the padding, which PyTorch refuses; pad with a zero_pad layer first",
+        )
+
+
 def pool_output(p: Params, inputs: Sequence[Shape], kind: str, dilation: tuple[int, int] = (1, 1)) -> Shape:
     h, w, c = spatial(inputs[0], kind)
+    check_pool_padding(p)
     window, stride = pool_geometry(p, dilation)
     pad = resolve_padding(p["padding"], (h, w), window, stride)
     return (*slide("pool window", (h, w), window, stride, pad, p["ceil_mode"], kernel=p["kernel"]), c)
