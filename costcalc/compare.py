@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from .analysis import Analysis, LayerCost
 from .breakdown import kernel_of
@@ -130,3 +132,38 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
                 )
                 break
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedRow:
+    """One row name across the compared tables; None where a spec has no row of that name."""
+
+    name: str
+    rows: tuple[Any, ...]
+
+
+def align_rows(tables: list[Sequence[Any]]) -> list[AlignedRow]:
+    """Table rows (anything with ``item.name``) matched by name, in the first table's order; a name only
+    later tables have follows the name before it in its own table (as :func:`align_layers` does)."""
+    known: set[str] = set()
+    base: list[str] = []
+    after: dict[str | None, list[str]] = {}
+    for index, rows in enumerate(tables):
+        anchor: str | None = None
+        for row in rows:
+            name = row.item.name
+            if name not in known:
+                known.add(name)
+                if index == 0:
+                    base.append(name)
+                else:
+                    after.setdefault(anchor, []).append(name)
+            anchor = name
+    names: list[str] = []
+    stack = list(reversed(base)) + list(reversed(after.get(None, [])))
+    while stack:
+        name = stack.pop()
+        names.append(name)
+        stack.extend(reversed(after.get(name, [])))
+    by_name = [{row.item.name: row for row in rows} for rows in tables]
+    return [AlignedRow(name, tuple(index.get(name) for index in by_name)) for name in names]

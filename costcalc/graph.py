@@ -17,6 +17,7 @@ from .errors import ErrorCollector, Location, SpecError, nearest
 from .expressions import Value, evaluate
 from .layers import KINDS, LayerKind, Shape, fmt_shape
 from .layers.base import MAX_DIM, to_bool, to_int
+from .settings import InputSize
 from .spec import INPUT_NAME, REQUIRED, SHAPE_NAMES, BlockDef, Entry, Spec
 from .yaml_source import Mark
 
@@ -181,7 +182,7 @@ class _Builder:
 
     # top level ------------------------------------------------------
 
-    def build(self, overrides: Mapping[str, Any], input_shape: Shape | None) -> Graph:
+    def build(self, overrides: Mapping[str, Any], input_shape: Shape | InputSize | None) -> Graph:
         spec = self.spec
         self.check_block_cycles()
         self.errors.raise_if_any()
@@ -230,8 +231,8 @@ class _Builder:
                 self.fail(exc.about(f"{where}"), mark)
         return env
 
-    def input_shape(self, env: Env, override: Shape | None) -> Shape:
-        if override is not None:
+    def input_shape(self, env: Env, override: Shape | InputSize | None) -> Shape:
+        if override is not None and not isinstance(override, InputSize):
             return override
         mark = self.spec.marks.get("input")
         try:
@@ -239,7 +240,8 @@ class _Builder:
         except SpecError as exc:
             self.fail(exc.about("input"), mark)
             return (1,)
-        return dims
+        # a size from the command line (160, 160x120) takes the spec's own channels: one rule everywhere
+        return dims if override is None else override.resolve(dims)
 
     def check_block_cycles(self) -> None:
         blocks = self.spec.blocks
@@ -681,6 +683,9 @@ def check_shape(shape: Shape) -> None:
             raise SpecError(f"the output would be {fmt_shape(shape)}", expected=f"dimensions ≤ {MAX_DIM:,}")
 
 
-def build_graph(spec: Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | None = None) -> Graph:
-    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input."""
+def build_graph(
+    spec: Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | InputSize | None = None
+) -> Graph:
+    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input
+    (a full shape, or an InputSize from the command line, resolved against the spec's own input)."""
     return _Builder(spec).build(overrides or {}, input_shape)

@@ -16,6 +16,7 @@ from ..analysis import Analysis
 from ..breakdown import by_block
 from ..errors import CostcalcError
 
+CHART_FORMATS = ("svg", "png", "pdf")
 MAX_ROWS = 60  # a chart of more rows folds blocks until it fits
 MACS_COLOR, PARAMS_COLOR = "#e07b10", "#1f77b4"
 
@@ -41,10 +42,10 @@ def _pyplot() -> Any:
 
 
 def _save(figure: Any, fmt: str) -> bytes:
-    if fmt not in ("svg", "png"):
-        raise ChartError(f"cannot draw a chart as '{fmt}'; expected svg or png")
+    if fmt not in CHART_FORMATS:
+        raise ChartError(f"cannot draw a chart as '{fmt}'; expected {', '.join(CHART_FORMATS)}")
     buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {}
+    metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None} if fmt == "pdf" else {}
     figure.savefig(buffer, format=fmt, bbox_inches="tight", metadata=metadata, dpi=120)
     return buffer.getvalue()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..analysis import Analysis, BlockCost
 from ..errors import CostcalcError
 from ..layers import fmt_shape
-from . import numbers
+from .text import one_line, short
 
 
 class DiagramError(CostcalcError):
@@ -94,7 +94,7 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
 def _label(box: Box) -> list[str]:
     lines = [box.name, f"{box.kind} · {fmt_shape(box.shape)}"]
     if box.macs:
-        lines.append(f"{numbers.short(box.macs)} MACs ({100 * box.share:.1f}%)")
+        lines.append(f"{short(box.macs)} MACs ({100 * box.share:.1f}%)")
     return lines
 
 
@@ -120,12 +120,13 @@ def _mermaid_text(text: str) -> str:
     (found by the helper who checked these labels with Mermaid 11 in Chromium).
     """
     return "".join(
-        c if c.isalnum() or c in MERMAID_PLAIN else "#92;#8203;" if c == "\\" else f"#{ord(c)};" for c in text
+        c if c.isalnum() or c in MERMAID_PLAIN else "#92;#8203;" if c == "\\" else f"#{ord(c)};" for c in one_line(text)
     )
 
 
 def to_mermaid(diagram: Diagram) -> str:
-    lines = ["flowchart TD", f"  %% {diagram.title}: costcalc diagram"]
+    # the title is entity-coded like every label: no spec text can end the comment or form a %%{…}%% directive
+    lines = ["flowchart TD", f"  %% {_mermaid_text(diagram.title)}: costcalc diagram"]
 
     def emit_cluster(name: str, indent: str) -> None:
         cluster = diagram.clusters[name]
@@ -158,7 +159,7 @@ def _mermaid_node(box: Box, index: int) -> str:
 
 def _dot_text(text: str) -> str:
     """A quoted DOT label: backslashes and quotes escaped, and & too, since Graphviz decodes &amp; entities."""
-    return text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return one_line(text).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
 
 
 def to_dot(diagram: Diagram) -> str:
@@ -204,16 +205,23 @@ def graphviz_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def render_dot(dot: str, fmt: str) -> bytes:
+def render_dot(dot: str, fmt: str, timeout: float = 300) -> bytes:
     """SVG or PNG from Graphviz's own layout engine (its `dot` program)."""
     if not graphviz_available():
         raise DiagramError(
             f"{fmt.upper()} needs Graphviz's dot program, which is not installed; {GRAPHVIZ_HINT} "
             "(mermaid and dot text work without it)"
         )
-    result = subprocess.run(
-        ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=300
-    )
+    try:
+        result = subprocess.run(
+            ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise DiagramError(
+            f"Graphviz did not finish within {timeout:.0f} s (the graph is too large to lay out)"
+        ) from None
+    except OSError as exc:
+        raise DiagramError(f"Graphviz could not run: {exc.strerror or exc}") from None
     if result.returncode != 0:
         raise DiagramError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:500]}")
     return result.stdout
