@@ -526,6 +526,7 @@ class _Builder:
         if params is None:
             return None
         try:
+            params = kind.resolve(params, shapes)  # each kind's input-dependent geometry, worked out once here
             shape = kind.output_shape(params, shapes)
             check_shape(shape)
         except SpecError as exc:
