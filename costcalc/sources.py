@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -94,7 +95,22 @@ def load_spec(ref: str) -> Spec:
     """Read and parse the spec ``ref`` names (see :func:`resolve`)."""
     path = resolve(ref)
     if path is None:
-        data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        if sys.stdin is None or getattr(sys.stdin, "closed", False):
+            raise SpecError(
+                "standard input is closed", location=Location("<stdin>"), expected="a spec on standard input"
+            )
+        try:
+            data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        except OSError as exc:
+            raise SpecError(
+                f"cannot read standard input: {exc.strerror or exc}", location=Location("<stdin>")
+            ) from None
         check_size(data, "<stdin>")
         return parse_spec(decode(data, "<stdin>"), "<stdin>", "stdin")
-    return parse_spec(read_file(path), str(path), path.stem)
+    # a file name in bytes UTF-8 cannot decode is shown with escapes (n\xff), never as a lone surrogate
+    # that no output format could encode
+    return parse_spec(read_file(path), shown_path(path), shown_path(path.stem))
+
+
+def shown_path(path: str | Path) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

@@ -245,8 +245,8 @@ def output_format(
     command: str,
     has_format_option: bool = True,
 ) -> str:
-    """--format wins; else -o's extension says; else the command's default. An extension the command
-    cannot write is refused with what it can write."""
+    """--format wins; else -o's extension says; else (no -o, or a name without an extension) the
+    command's default. An extension the command cannot write is refused with what it can write."""
     if fmt is not None:
         return str(fmt)
     if output is None or str(output) == "-":
@@ -254,6 +254,8 @@ def output_format(
     suffix = output.suffix.lower()
     if suffix in suffixes:
         return suffixes[suffix]
+    if not suffix:  # no extension (/dev/null, a FIFO, a plain name): the command's own format
+        return default
     known = ", ".join(suffixes)
     hint = "; or give --format" if has_format_option else ""
     raise CostcalcError(f"costcalc {command} cannot tell what to write to '{output}': it writes {known}{hint}")

@@ -1,7 +1,7 @@
 """Reports as CSV: one header, every figure an exact integer, loadable straight into pandas.
 
 An analyze CSV holds the table's rows (`row` = layer, block, group) and a `total` row (the column
-sums), then one `fact` row per total of the report (params … peak memory, the training estimate,
+sums), then `about` rows (the spec's name, input, batch, dtype, vars), one `fact` row per total of the report (params … peak memory, the training estimate,
 budgets; `name` = the fact's key, its figure in `value`), `warning` rows and `convention` rows (the
 counting convention, `value` = its text). Text a spreadsheet would run as a formula gets a leading
 ', and every field with a comma, quote, CR or LF is quoted.
@@ -16,7 +16,7 @@ from typing import Any
 from ..columns import Column
 from ..reporting import ComparisonReport, Report, SweepReport
 from ..tables import Table, report_table, sweep_variants
-from .text import one_line, plain_value
+from .text import one_line, plain_value, shape
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -65,6 +65,12 @@ def report_rows(report: Report, keys: Sequence[str] | None = None) -> tuple[list
     header = ["row", *(c.key for c in columns), "value"]
     rows = table_rows(table, [""])
     blank = [""] * (len(columns) - 1)
+    a = report.analysis
+    about = [("spec", a.name), ("input", shape(a.input)), ("batch", a.batch), ("dtype", a.dtype)]
+    about += [(f"vars.{k}", v) for k, v in a.variables.items()]
+    if report.input_note:
+        about.append(("input_from", report.input_note))
+    rows += [["about", key, *blank, value] for key, value in about]
     for section in report.sections:
         for fact in section.facts:
             rows.append(["fact", section.qualified(fact), *blank, fact.value])

@@ -6,8 +6,12 @@ The layout is left to the renderers (GitHub's Mermaid, Graphviz's dot); nothing 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import subprocess
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..analysis import Analysis, BlockCost
@@ -205,6 +209,19 @@ def graphviz_available() -> bool:
     return shutil.which("dot") is not None
 
 
+@contextlib.contextmanager
+def _pipe_errors_as_errors() -> Iterator[None]:
+    """A Graphviz that exits before reading all its input is an error to report, not a SIGPIPE that would
+    end costcalc silently (the command line lets SIGPIPE end the process for its own standard output)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if main_thread else None
+    try:
+        yield
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGPIPE, previous)
+
+
 def render_dot(dot: str, fmt: str, timeout: float = 300) -> bytes:
     """SVG or PNG from Graphviz's own layout engine (its `dot` program)."""
     if not graphviz_available():
@@ -213,9 +230,10 @@ def render_dot(dot: str, fmt: str, timeout: float = 300) -> bytes:
             "(mermaid and dot text work without it)"
         )
     try:
-        result = subprocess.run(
-            ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=timeout
-        )
+        with _pipe_errors_as_errors():
+            result = subprocess.run(
+                ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=timeout
+            )
     except subprocess.TimeoutExpired:
         raise DiagramError(
             f"Graphviz did not finish within {timeout:.0f} s (the graph is too large to lay out)"

@@ -25,16 +25,24 @@ LARGE_TABLE = 500  # rows; a larger table shows only the heaviest unless --all
 HEAVIEST = 25
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich would exit with status 1 (the "check failed" status): let the caller end as a Unix tool does
+        raise BrokenPipeError
+
+
 class Screen:
     """Where a report is printed: a terminal (its width, its colours) or a file or pipe (full width, no
     colour codes; COLUMNS sets a width anyway)."""
 
     def __init__(self, file: Any = None) -> None:
         stream = file if file is not None else sys.stdout
-        terminal = bool(getattr(stream, "isatty", None)) and stream.isatty()
-        sized = terminal or bool(os.environ.get("COLUMNS"))
-        self.console = Console(file=stream, width=None if sized else 100_000, highlight=False)
-        self.width: int | None = self.console.width if sized else None
+        if stream is None:  # started with standard output closed (>&-)
+            from ..errors import CostcalcError
+
+            raise CostcalcError("standard output is closed: give -o FILE")
+        self.width = output_width(stream)
+        self.console = _Console(file=stream, width=self.width or 100_000, highlight=False)
         self.encoding = getattr(stream, "encoding", None) or "utf-8"
 
     def print(self, lines: Sequence[Line]) -> None:
@@ -45,6 +53,23 @@ class Screen:
                 text.append(for_encoding(piece, self.encoding), style=style)
             text.append("\n")
         self.console.print(text, soft_wrap=True, end="")
+
+
+MIN_WIDTH = 20  # narrower than this, nothing useful fits: lay out at this width all the same
+
+
+def output_width(stream: Any) -> int | None:
+    """The width to lay out for: COLUMNS when set, else the terminal's own (of this very stream, not of
+    whatever terminal stdin is); None for a file or pipe, which get everything at full width."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), MIN_WIDTH)
+    try:
+        if stream.isatty():
+            return max(os.get_terminal_size(stream.fileno()).columns or 80, MIN_WIDTH)
+    except (AttributeError, ValueError, OSError):
+        pass
+    return None
 
 
 def words(text: str, width: int | None, style: str | None = None, indent: str = "", first: str = "") -> list[Line]:
