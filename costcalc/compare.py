@@ -41,8 +41,12 @@ class Relation:
         if self.second == 0:
             return f"no {quantity}"
         if self.second < self.first:
-            return f"{self.first / self.second:.2f}× fewer {quantity}"
+            fewer = "less" if quantity in UNCOUNTABLE else "fewer"
+            return f"{self.first / self.second:.2f}× {fewer} {quantity}"
         return f"{self.second / self.first:.2f}× more {quantity}"
+
+
+UNCOUNTABLE = frozenset({"peak memory", "memory", "training memory"})  # "less", not "fewer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ SCRIPT = """
         var descending = th.getAttribute('data-order') !== 'desc';
         table.querySelectorAll('th').forEach(function (other) { other.removeAttribute('data-order'); });
         th.setAttribute('data-order', descending ? 'desc' : 'asc');
-        var rows = original.filter(function (r) { return !r.classList.contains('block'); });
+        var rows = original.filter(function (r) { return !r.classList.contains('block') && !r.classList.contains('total'); });
         rows.sort(function (a, b) {
           var x = cellValue(a, index), y = cellValue(b, index);
           var order = (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y));
@@ -57,6 +57,7 @@ SCRIPT = """
         });
         original.forEach(function (r) { if (r.classList.contains('block')) { r.classList.add('hidden'); } });
         rows.forEach(function (r) { r.classList.remove('hidden'); body.appendChild(r); });
+        original.forEach(function (r) { if (r.classList.contains('total')) { body.appendChild(r); } });
       });
     });
     body.querySelectorAll('tr.block').forEach(function (header) {
@@ -72,7 +73,7 @@ SCRIPT = """
         });
       });
     });
-    table.setAttribute('data-rows', String(original.length));
+    table.setAttribute('data-rows', String(original.filter(function (r) { return !r.classList.contains('total'); }).length));
     var wanted = new URLSearchParams(window.location.search).get('sort');  // report.html?sort=macs
     var header = wanted && table.querySelector('th[data-key="' + wanted + '"]');
     if (header) { header.click(); }
@@ -116,9 +117,9 @@ def _facts(section: Section) -> str:
 
 
 def _cell(column, item, entry_role: str) -> str:  # noqa: ANN001
-    value = column.value(item)
     if entry_role == "total" and column.unit not in ("count", "bytes", "share"):
         return "<td>Total</td>" if column.key in ("name", "group") else "<td></td>"
+    value = column.value(item)
     if column.unit in ("share", "bar"):
         if value is None:
             return "<td></td>"

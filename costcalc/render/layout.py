@@ -34,6 +34,7 @@ class Col:
     priority: int = 0  # 0: never hidden; larger numbers are hidden first
     fit: Fit = "fixed"
     style: str | None = None  # the style of every cell (a bar's colour)
+    group: str = ""  # columns of one group (each spec's outputs) are hidden together
 
 
 @dataclass(frozen=True)
@@ -171,20 +172,33 @@ def lay_out(
                 if cols[i].fit in fits and need() > width:
                     widths[i] = max(floor_of[i], widths[i] - (need() - width))
 
+        # before hiding anything: names down to a comfortable length, text wrapped no narrower than
+        # a short phrase, bars shorter; after: text and names down to their floor
+        roomy = {"middle": 24, "wrap": 28}
         comfortable = [
-            max(floor[i], min(natural[i], 24)) if c.fit == "middle" else floor[i] for i, c in enumerate(cols)
+            max(floor[i], min(natural[i], roomy[c.fit])) if c.fit in roomy else floor[i] for i, c in enumerate(cols)
         ]
-        shrink(("wrap",), floor)
-        shrink(("bar",), floor)
         shrink(("middle",), comfortable)
+        shrink(("wrap",), comfortable)
+        shrink(("bar",), floor)
         droppable = sorted(
             (i for i in kept if cols[i].priority > 0 and i not in protected),
             key=lambda i: (-cols[i].priority, -i),
         )
-        for i in droppable:
-            if need() <= width:
-                break
-            kept.remove(i)
+
+        def drop(below: int) -> None:
+            """Hide columns less important than ``below`` (a larger priority number) until the table fits."""
+            for i in droppable:
+                if need() <= width:
+                    return
+                if i in kept and cols[i].priority > below:
+                    for j in [j for j in kept if cols[i].group and cols[j].group == cols[i].group] or [i]:
+                        kept.remove(j)
+
+        # columns less important than a wrapping text are hidden before it wraps tightly; then the rest
+        drop(max((cols[i].priority for i in kept if cols[i].fit == "wrap"), default=10**6))
+        shrink(("wrap",), floor)
+        drop(0)
         shrink(("middle",), floor)
         if need() > width:  # last resort: text columns are cut at the end
             shrink(("fixed",), [max(4, cell_len(c.header)) if not c.right else natural[i] for i, c in enumerate(cols)])

@@ -106,7 +106,8 @@ def _grid_col(table: Table, column: Column) -> Col:
     else:
         fit = "fixed"
     style = {"macs_chart": "dark_orange", "params_chart": "deep_sky_blue3"}.get(column.key)
-    return Col(one_line(column.header), column.numeric, column.priority, fit, style)  # type: ignore[arg-type]
+    group = column.key.rstrip("0123456789") if table.key == "aligned" else ""  # each spec's outputs together
+    return Col(one_line(column.header), column.numeric, column.priority, fit, style, group)  # type: ignore[arg-type]
 
 
 def table_lines(
@@ -171,7 +172,10 @@ def section_lines(section: Section, width: int | None, title: bool = True) -> li
     ]
     sizes = [max(len(r[i]) for r in rows) for i in range(3)]
     out: list[Line] = [[(one_line(section.title), "bold")]] if title else []
-    for label, value, brief, note in rows:
+    units = [f.unit for f in section.facts]
+    for index, (label, value, brief, note) in enumerate(rows):
+        if index and units[index] != units[index - 1]:
+            out.append([])  # memory, then compute (the training estimate): apart, as two tables
         head = f"{label:<{sizes[0]}}  {value:>{sizes[1]}}  "
         line: Line = [(head, None), (f"{brief:>{sizes[2]}}", "dim")]
         used = len(head) + sizes[2] + 2
