@@ -79,6 +79,8 @@ def networks(draw, start: tuple[int, int, int]):
             h, w, c = shape
             pad = draw(st.integers(0, 2))
             k = draw(st.integers(1, min(h, w) + 2 * pad))
+            if kind in ("max_pool", "avg_pool"):
+                pad = min(pad, k // 2)  # a pool pads at most half its kernel (PyTorch's rule)
             s = draw(st.integers(1, 3))
             oh, ow = out_size(h, k, s, 2 * pad), out_size(w, k, s, 2 * pad)
             layer.update(kernel=k, stride=s, padding=pad)
