@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import SpecError
+from ..symbolic import gcd
 from .base import (
     GEOMETRY,
     WHOLE_INPUT,
@@ -142,16 +143,22 @@ class GlobalMaxPool(LayerKind):
 
 
 def adaptive_windows(size: int, out: int) -> int:
-    """Sum of the window lengths PyTorch's adaptive pools use along one axis.
+    """Sum of the window lengths PyTorch's adaptive pools use along one axis, in closed form.
 
-    Window i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
+    Window i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉). Summed over i, the ceilings are the floors Σ⌊j·n/o⌋ (j = 1 … o)
+    plus one for each j where o does not divide j·n (all but g = gcd(n, o) of them); the floors of both
+    sums cancel but for the last term, ⌊o·n/o⌋ = n: the total is n + o − g.
     """
-    return sum(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    return size + out - gcd(size, out)
 
 
 def adaptive_window(size: int, out: int) -> int:
-    """The longest of those windows (what one output reads, for receptive fields)."""
-    return max(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    """The longest of those windows (what one output reads, for receptive fields), in closed form.
+
+    With i·n = q·o + r, window i has length ⌈(r + n) / o⌉; the remainders r are the multiples of
+    g = gcd(n, o) below o, so the longest is ⌈(n + o − g) / o⌉.
+    """
+    return -(-(size + out - gcd(size, out)) // out)
 
 
 class AdaptivePool(LayerKind):
