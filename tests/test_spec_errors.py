@@ -124,9 +124,9 @@ CASES = [
         "net.yaml:1:8: error: input is a list of 2; expected [height, width, channels]",
     ),
     (
-        "repeat zero",
-        "input: [8, 8, 3]\nlayers:\n  - {kind: relu, name: r, repeat: 0}\n",
-        "layer 'r': repeat: got 0; expected a repeat count ≥ 1",
+        "negative repeat",
+        "input: [8, 8, 3]\nlayers:\n  - {kind: relu, name: r, repeat: -1}\n",
+        "layer 'r': repeat: got -1; expected a repeat count ≥ 0",
     ),
     (
         "comma in an unquoted expression",
