@@ -912,6 +912,7 @@ class _Builder:
         # shape: it is checked no further, only so that the layers after it are
         tainted = len(self.errors.errors) > errors_before or any(i in self.tainted for i in inputs)
         try:
+            params = kind.resolve(params, shapes)  # each kind's input-dependent geometry, worked out once here
             shape = kind.output_shape(params, shapes)
             check_shape(shape)
         except SpecError as exc:
