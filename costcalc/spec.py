@@ -42,6 +42,39 @@ _VARIANT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 REQUIRED = object()  # marks a block argument without default
 
+# what other frameworks call a kind (Keras Dense, PyTorch Linear, ...): suggested when it is not a kind here
+KIND_ALIASES = {
+    "dense": "fc",
+    "linear": "fc",
+    "fully_connected": "fc",
+    "conv2d": "conv",
+    "convolution": "conv",
+    "depthwiseconv2d": "depthwise_conv",
+    "separableconv2d": "separable_conv",
+    "conv2dtranspose": "conv_transpose",
+    "convtranspose2d": "conv_transpose",
+    "batchnorm": "batch_norm",
+    "batchnorm2d": "batch_norm",
+    "batchnormalization": "batch_norm",
+    "bn": "batch_norm",
+    "maxpool": "max_pool",
+    "maxpool2d": "max_pool",
+    "maxpooling2d": "max_pool",
+    "avgpool": "avg_pool",
+    "avgpool2d": "avg_pool",
+    "averagepooling2d": "avg_pool",
+    "globalaveragepooling2d": "global_avg_pool",
+    "adaptiveavgpool2d": "adaptive_avg_pool",
+    "concatenate": "concat",
+    "cat": "concat",
+    "swish": "silu",
+    "hardswish": "hard_swish",
+    "hardsigmoid": "hard_sigmoid",
+    "relu_6": "relu6",
+    "upsampling2d": "upsample",
+    "zeropadding2d": "zero_pad",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -487,7 +520,13 @@ class _Parser:
             layer_kind = None
         if layer_kind is None and kind not in block_names:
             options = [k for k, v in KINDS.items() if not v.internal] + list(block_names)
-            near = suggest(kind, options)
+            plain = kind.lower().replace("-", "_")
+            alias = plain if plain in options else KIND_ALIASES.get(plain)  # Linear -> linear, if it is a kind
+            near = (
+                f"did you mean '{alias}'?" + (f" ({kind} is called {alias} here)" if alias != plain else "")
+                if alias in options
+                else suggest(kind, options)
+            )
             self.fail(
                 data.marks["kind"],
                 f"unknown kind '{kind}'" + (f"; {near}" if near else ""),

@@ -354,6 +354,31 @@ layers:
         assert f"layer '{name}'" in message
 
 
+@pytest.mark.parametrize(
+    ("written", "fragment"),
+    [
+        ("{kind: dense, units: 3}", "unknown kind 'dense'; did you mean 'fc'? (dense is called fc here)"),
+        ("{kind: Linear, units: 3}", "did you mean 'fc'?"),
+        ("{kind: BatchNorm2d}", "did you mean 'batch_norm'?"),
+        ("{kind: conv, filters: 4, kernel: 1, activation: rleu}", "(did you mean 'relu'?)"),
+        ("{kind: conv, filters: 4, kernel: 3, padding: smae}", "(did you mean 'same'?)"),
+        ("{kind: upsample, scale: 2, mode: bilinar}", "(did you mean 'bilinear'?)"),
+        ("{kind: conv, filters: 4, kernel: 1, activation: hard_swsh}", "(did you mean 'hard_swish'?)"),
+    ],
+)
+def test_did_you_mean_for_kinds_and_every_enumerated_value(written, fragment):
+    from costcalc.layers import KINDS
+
+    if "Linear" in written and "linear" in KINDS:  # the per-position linear kind exists: Linear means it
+        fragment = "did you mean 'linear'?"
+    assert fragment in error_of(f"input: [8, 8, 3]\nlayers:\n  - {written}\n")
+
+
+def test_swish_is_silus_other_name():
+    swish = graph_of("input: [8, 8, 3]\nlayers:\n  - {kind: conv, filters: 4, kernel: 1, activation: swish}\n")
+    assert swish.nodes[-1].params["activation"] == "silu"
+
+
 def test_a_channels_first_input_gets_a_hint():
     text = "input: [3, 224, 224]\nlayers:\n  - {kind: conv, name: c, filters: 8, kernel: 7, stride: 2}\n"
     message = error_of(text)
