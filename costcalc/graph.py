@@ -272,6 +272,9 @@ def evaluate_value(raw: Any, scope: Any, budget: list[int] | None = None) -> Val
 
 def as_param(value: Any) -> Any:
     """An evaluated value handed to a layer's parameter converter: lists as lists."""
+    kind = type(value)
+    if kind is int or kind is str or kind is float or kind is bool or kind is list:
+        return value
     if isinstance(value, Evaluated):
         value = value.value
     if isinstance(value, tuple):
@@ -293,13 +296,18 @@ def _needs_scope(raw: Any) -> bool:
 
 
 class _Builder:
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, cache: GraphCache | None = None) -> None:
         self.spec = spec
         self.nodes: list[Node] = []
         self.blocks: list[Block] = []
         self.errors = ErrorCollector()
-        # typed values of entries written with plain literals, shared by all their repetitions
-        self.literal_params: dict[tuple[int, bool], dict[str, Any]] = {}
+        if cache is None or cache.spec is not spec:
+            cache = GraphCache(spec)
+        self.cache = cache
+        # typed values of entries written with plain literals, shared by all their repetitions (and,
+        # through the cache, by every graph of the same spec)
+        self.literal_params = cache.literal_params
+        self.plans = cache.plans
         self.root_env = Env({}, None, None)
         self.limit = MAX_NODES  # how many nodes the current repetition may grow to
         self.table_budget = [MAX_TABLE_WORK]
@@ -322,10 +330,12 @@ class _Builder:
 
     def build(self, overrides: Mapping[str, Any], input_shape: Shape | None) -> Graph:
         spec = self.spec
-        self.check_block_cycles()
-        self.errors.raise_if_any()
-        self.check_static_size()
-        self.errors.raise_if_any()
+        if not self.cache.checked:
+            self.check_block_cycles()
+            self.errors.raise_if_any()
+            self.check_static_size()
+            self.errors.raise_if_any()
+            self.cache.checked = True
         self.root_env = env = self.global_env(overrides)
         shape = self.input_shape(env, input_shape)
         self.errors.raise_if_any()
@@ -472,13 +482,48 @@ class _Builder:
         ``scope_inputs`` are the nodes the list's own input names stand for: ``input`` (and a
         block's declared input names).
         """
+        plan = self.plans.get(id(entries))
+        if plan is not None:
+            names, refs, order = plan
+        else:
+            planned = self.plan(entries, env, scope_inputs, prefix, notes)
+            if planned is None:
+                return None
+            names, refs, order = planned
+        outputs: dict[str, int | None] = dict(scope_inputs)
+        for i in order:
+            inputs = [outputs[r] for r in refs[i]]
+            if self.errors.full:
+                self.errors.truncated = True
+            if any(x is None for x in inputs) or self.errors.full:
+                outputs[names[i]] = None  # an upstream layer failed: no second error for the same cause
+                continue
+            outputs[names[i]] = self.entry(entries[i], prefix + names[i], inputs, env, block, notes)  # type: ignore[arg-type]
+        result = output or names[-1]
+        if result not in outputs:
+            self.fail(
+                SpecError(f"output '{result}' is not a layer of the block", expected="the name of one of its layers"),
+                output_mark,
+                None,
+                notes,
+            )
+            return None
+        return outputs[result]
+
+    def plan(
+        self, entries: tuple[Entry, ...], env: Env, scope_inputs: dict[str, int], prefix: str, notes: tuple[str, ...]
+    ) -> tuple[list[str], list[tuple[str, ...]], list[int]] | None:
+        """A list's names, each entry's input names and the order to build them in; kept for
+        every later graph of the spec when no input is chosen by an expression."""
         names = self.entry_names(entries)
         position = {name: i for i, name in enumerate(names)}
         refs: list[tuple[str, ...]] = []
         ok = True
+        choices = False
         for i, entry in enumerate(entries):
             wanted = entry.inputs if entry.inputs is not None else (names[i - 1] if i else INPUT_NAME,)
             if any(_is_choice(ref) for ref in wanted):
+                choices = True
                 chosen = self.choose_inputs(entry, wanted, env, names, scope_inputs, prefix + names[i], notes)
                 if chosen is None:
                     ok = False
@@ -511,25 +556,9 @@ class _Builder:
         order = self.order(entries, names, refs, position, scope_inputs, prefix, notes)
         if order is None:
             return None
-        outputs: dict[str, int | None] = dict(scope_inputs)
-        for i in order:
-            inputs = [outputs[r] for r in refs[i]]
-            if self.errors.full:
-                self.errors.truncated = True
-            if any(x is None for x in inputs) or self.errors.full:
-                outputs[names[i]] = None  # an upstream layer failed: no second error for the same cause
-                continue
-            outputs[names[i]] = self.entry(entries[i], prefix + names[i], inputs, env, block, notes)  # type: ignore[arg-type]
-        result = output or names[-1]
-        if result not in outputs:
-            self.fail(
-                SpecError(f"output '{result}' is not a layer of the block", expected="the name of one of its layers"),
-                output_mark,
-                None,
-                notes,
-            )
-            return None
-        return outputs[result]
+        if not choices:
+            self.plans[id(entries)] = (names, refs, order)
+        return names, refs, order
 
     def choose_inputs(
         self,
@@ -1034,6 +1063,14 @@ class _Builder:
             except SpecError as exc:
                 ok = False
                 self.fail(exc.about(f"argument {arg}"), mark, path, notes)
+        if not ok:
+            return None
+        # the vars follow from the arguments, the input shapes and the top-level vars: the key
+        memo_key = self.memo_key(definition, values, shapes)
+        if memo_key is not None:
+            recorded = self.cache.expansions.get(memo_key)
+            if recorded is not None and len(self.nodes) + len(recorded.nodes) <= self.limit:
+                return recorded.replay(self, path, inputs, block)
         for var, source in definition.vars.items():
             try:
                 values[var] = self.value(source, inner)
@@ -1048,6 +1085,7 @@ class _Builder:
         if not ok:
             return None
         here = f"block '{definition.name}' used as '{path}' at {self.location(entry.mark)}"
+        errors_before, nodes_before = len(self.errors.errors), len(self.nodes)
         index_of_block = self.open_block(path, definition.name, block, 0, entry.mark)
         out = self.scope(
             definition.layers,
@@ -1061,7 +1099,26 @@ class _Builder:
         )
         if out is not None:
             self.close_block(index_of_block, out)
+            if memo_key is not None and len(self.errors.errors) == errors_before and not self.errors.truncated:
+                if not any(i in self.tainted for i in range(nodes_before, len(self.nodes))):
+                    self.cache.record(memo_key, Expansion.of(self, path, inputs, index_of_block, nodes_before, out))
         return out
+
+    def memo_key(self, definition: BlockDef, values: dict[str, Value], shapes: list[Shape]) -> tuple | None:
+        """What a block's expansion depends on: its definition, its arguments and vars, its input
+        shapes and the top-level vars it reads (None: not memoizable)."""
+        reads = self.cache.root_reads(definition)
+        try:
+            key = (
+                id(definition),
+                tuple(values.items()),
+                tuple(shapes),
+                tuple(self.root_env.values.get(name) for name in reads),
+            )
+            hash(key)
+        except TypeError:
+            return None
+        return key
 
     def add_node(self, node: Node, entry: Entry, path: str, notes: tuple[str, ...]) -> int | None:
         if len(self.nodes) >= self.limit:
@@ -1135,6 +1192,137 @@ def check_shape(shape: Shape) -> None:
             raise SpecError(f"the output would be {fmt_shape(shape)}", expected=f"dimensions ≤ {MAX_DIM:,}")
 
 
-def build_graph(spec: Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | None = None) -> Graph:
-    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input."""
-    return _Builder(spec).build(overrides or {}, input_shape)
+class GraphCache:
+    """What does not change between graphs of one spec (a sweep builds hundreds): the structural
+    checks, each layer list's names and order, and the typed parameters written as plain literals."""
+
+    MAX_RECORDED = 200_000  # nodes kept in recorded block expansions
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.checked = False
+        self.literal_params: dict[tuple[int, bool], dict[str, Any]] = {}
+        self.plans: dict[int, tuple[list[str], list[tuple[str, ...]], list[int]]] = {}
+        # a block used with the same arguments on the same shapes expands the same way: recorded once,
+        # replayed (names and indices moved) for every later use, in this graph and the next ones
+        self.expansions: dict[tuple, Expansion] = {}
+        self.recorded = 0
+        self.reads: dict[str, tuple[str, ...]] = {}
+
+    def record(self, key: tuple, expansion: Expansion) -> None:
+        if self.recorded + len(expansion.nodes) <= self.MAX_RECORDED:
+            self.expansions[key] = expansion
+            self.recorded += len(expansion.nodes)
+
+    def root_reads(self, definition: BlockDef) -> tuple[str, ...]:
+        """The top-level vars a block (with the blocks it uses) may read: part of its memo key."""
+        cached = self.reads.get(definition.name)
+        if cached is not None:
+            return cached
+        names: set[str] = set()
+        seen: set[str] = set()
+        stack = [definition]
+        while stack:
+            block = stack.pop()
+            if block.name in seen:
+                continue
+            seen.add(block.name)
+            values: list[Any] = [*block.args.values(), *block.vars.values()]
+            for entry in block.layers:
+                values += [*entry.params.values(), *(entry.first or {}).values(), entry.repeat, entry.when, entry.rows]
+                values += list(entry.inputs or ())
+                if entry.kind in self.spec.blocks:
+                    stack.append(self.spec.blocks[entry.kind])
+            while values:
+                value = values.pop()
+                if isinstance(value, str):
+                    names |= names_in(value) if not value.isidentifier() else {value}
+                elif isinstance(value, list):
+                    values += value
+                elif isinstance(value, dict):
+                    values += list(value.values())
+        reads = tuple(sorted(names & set(self.spec.vars)))
+        self.reads[definition.name] = reads
+        return reads
+
+
+class Expansion:
+    """A block use's nodes and blocks, relative to where they were made: node inputs inside the
+    expansion by offset, the block's inputs by position (negative), names without the use's path."""
+
+    __slots__ = ("nodes", "blocks", "output")
+
+    def __init__(self, nodes: list[tuple], blocks: list[tuple], output: int) -> None:
+        self.nodes, self.blocks, self.output = nodes, blocks, output
+
+    @staticmethod
+    def of(builder: _Builder, path: str, inputs: list[int], first_block: int, first_node: int, out: int) -> Expansion:
+        cut = len(path)
+        outer = {node: -(k + 1) for k, node in reversed(list(enumerate(inputs)))}
+
+        def relative(index: int) -> int:
+            return index - first_node if index >= first_node else outer[index]
+
+        nodes = [
+            (
+                n.name[cut:],
+                n.kind,
+                n.params,
+                tuple(relative(i) for i in n.inputs),
+                n.shape,
+                n.block - first_block,
+                n.mark,
+            )
+            for n in builder.nodes[first_node:]
+        ]
+        top_depth = builder.blocks[first_block].depth
+        blocks = [
+            (
+                b.name[cut:],
+                b.kind,
+                b.parent - first_block if b.parent >= first_block else None,
+                b.depth - top_depth,
+                b.repeat,
+                relative(b.output),
+                b.mark,
+            )
+            for b in builder.blocks[first_block:]
+        ]
+        return Expansion(nodes, blocks, relative(out))
+
+    def replay(self, builder: _Builder, path: str, inputs: list[int], parent: int) -> int:
+        first_node, first_block = len(builder.nodes), len(builder.blocks)
+        top_depth = 1 if parent == TOP else builder.blocks[parent].depth + 1
+
+        def absolute(index: int) -> int:
+            return first_node + index if index >= 0 else inputs[-index - 1]
+
+        for name, kind, block_parent, depth, repeat, output, mark in self.blocks:
+            builder.blocks.append(
+                Block(
+                    path + name,
+                    kind,
+                    parent if block_parent is None else first_block + block_parent,
+                    top_depth + depth,
+                    repeat,
+                    absolute(output),
+                    mark,
+                )
+            )
+        append = builder.nodes.append
+        for name, kind, params, node_inputs, shape, block, mark in self.nodes:
+            append(Node(path + name, kind, params, tuple(map(absolute, node_inputs)), shape, first_block + block, mark))
+        return absolute(self.output)
+
+
+def build_graph(
+    spec: Spec,
+    overrides: Mapping[str, Any] | None = None,
+    input_shape: Shape | None = None,
+    cache: GraphCache | None = None,
+) -> Graph:
+    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input.
+
+    ``cache`` (a GraphCache of the same spec) carries what one graph worked out to the next.
+    """
+    return _Builder(spec, cache).build(overrides or {}, input_shape)
