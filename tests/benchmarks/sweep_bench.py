@@ -2,8 +2,8 @@
 
 Run from a checkout:  python tests/benchmarks/sweep_bench.py [--variants N] [--jobs 1,2]
 Each run is a fresh process (`costcalc.sweep.sweep` over width_mult values from 0.25 in steps of
-0.001): wall time, CPU time of the process and its children, and peak memory (max RSS of the
-process tree's largest member). "per core" divides the variants by the CPU seconds, so that a
+0.001): the sweep's wall time and CPU time (its worker processes included, start-up and parsing
+excluded), and peak memory (max RSS of the largest process). "per core" divides the variants by the CPU seconds, so that a
 busy machine (other work on the cores) shows the work itself rather than the wait.
 """
 
@@ -17,26 +17,28 @@ import sys
 import time
 
 CHILD = """
-import sys, time
+import resource, sys, time
 from costcalc.sources import load_spec
 from costcalc.sweep import axes_from, sweep
 count, jobs = int(sys.argv[1]), int(sys.argv[2])
 spec = load_spec("mobilenet_v2")
 axes = axes_from([f"width_mult=0.25..{0.25 + (count - 1) * 0.001:.3f}..0.001"], [], [])
-start = time.perf_counter()
+def cpu():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+start, cpu0 = time.perf_counter(), cpu()
 n = sum(1 for _ in sweep(spec, axes, jobs=jobs))
-print(n, time.perf_counter() - start)
+print(n, time.perf_counter() - start, cpu() - cpu0)
 """
 
 
 def run(count: int, jobs: int) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(count), str(jobs)], capture_output=True, text=True, check=True
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    variants, sweep_s = out.stdout.split()
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    variants, sweep_s, cpu_s = out.stdout.split()
+    cpu = float(cpu_s)  # the sweep's own CPU time (its workers' included), start-up excluded
     return {
         "jobs": jobs,
         "variants": int(variants),
