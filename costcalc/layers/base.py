@@ -226,6 +226,10 @@ def fused_activation(raw: Any, evaluate: Evaluate) -> str | None:
     """The name of an activation kind to apply to the output, or none."""
     if raw is None or raw is False:
         return None
+    if type(raw) is str:  # the common case, read for every conv of every graph: a fusable kind's name
+        kind = KINDS.get(raw)
+        if kind is not None and kind.fusable:
+            return raw
     names = ["none", *sorted(name for name, k in KINDS.items() if k.fusable)]
     word = to_word(raw, evaluate, names)
     return None if word == "none" else word
