@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ErrorCollector, Location, SpecError, clip, describe, nearest
 from .expressions import CONSTANTS, NamedShape, Record, Value, evaluate, kind_of, names_in
@@ -35,6 +35,7 @@ from .spec import (
 )
 from .yaml_source import Mark
 
+_NO_PARAMS: Mapping[str, Any] = {}  # the network input has none (one object: graphs compare by it)
 MAX_TABLE_WORK = 1_000_000  # table values evaluated in one build (a table used by many blocks counts each time)
 
 # A spec of at most 1 MB must be answered within 2 s: this many layers is the most a network may
@@ -44,9 +45,8 @@ MAX_BLOCK_NESTING = 32
 TOP = -1  # block index of layers outside any block
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One layer of the expanded network."""
+class Node(NamedTuple):
+    """One layer of the expanded network (a named tuple: a sweep makes hundreds of thousands)."""
 
     name: str  # unique dotted path, e.g. conv2.0.conv1
     kind: str
@@ -57,8 +57,7 @@ class Node:
     mark: Mark | None  # where its entry is written
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """One block instance, or the group of a repeated entry (``conv2`` holding ``conv2.0`` ...)."""
 
     name: str
@@ -343,7 +342,7 @@ class _Builder:
         self.hints = tuple(f"note: {w}" for w in warnings)
         env.shape = shape
         env.named = {INPUT_NAME: shape}
-        self.nodes.append(Node(INPUT_NAME, "input", {}, (), shape, TOP, spec.marks.get("input")))
+        self.nodes.append(Node(INPUT_NAME, "input", _NO_PARAMS, (), shape, TOP, spec.marks.get("input")))
         output = self.scope(spec.layers, env, {INPUT_NAME: 0}, "", TOP, ())
         self.errors.raise_if_any()
         source = "override" if input_shape is not None else "variant" if spec.input_from_variant else "spec"
@@ -942,6 +941,7 @@ class _Builder:
         tainted = len(self.errors.errors) > errors_before or any(i in self.tainted for i in inputs)
         try:
             params = kind.resolve(params, shapes)  # each kind's input-dependent geometry, worked out once here
+            params = self.cache.intern(kind.name, params)
             shape = kind.output_shape(params, shapes)
             check_shape(shape)
         except SpecError as exc:
@@ -1040,11 +1040,8 @@ class _Builder:
         inner = Env(values, self.root_env, shape, {INPUT_NAME: shape, **dict(zip(declared, shapes))})
         ok = True
         for arg, default in definition.args.items():
-            source, mark, scope = (
-                (raw[arg], self.mark_of(entry, arg, first), caller)
-                if arg in raw
-                else (default, definition.marks.get(f"args.{arg}"), inner)
-            )
+            given = arg in raw
+            source, scope = (raw[arg], caller) if given else (default, inner)
             if source is REQUIRED:
                 if entry.rows is not None:  # the parser left it to the rows of the table
                     ok = False
@@ -1062,6 +1059,7 @@ class _Builder:
                 values[arg] = self.value(source, scope)
             except SpecError as exc:
                 ok = False
+                mark = self.mark_of(entry, arg, first) if given else definition.marks.get(f"args.{arg}")
                 self.fail(exc.about(f"argument {arg}"), mark, path, notes)
         if not ok:
             return None
@@ -1208,6 +1206,21 @@ class GraphCache:
         self.expansions: dict[tuple, Expansion] = {}
         self.recorded = 0
         self.reads: dict[str, tuple[str, ...]] = {}
+        self.interned: dict[tuple, dict[str, Any]] = {}
+
+    def intern(self, kind: str, typed: dict[str, Any]) -> dict[str, Any]:
+        """One parameters object for equal parameters of a kind: graphs of the spec then share it, so
+        that their layers' costs (analysis cost_cache) and whole networks (a sweep) are recognised."""
+        try:
+            key = (kind, tuple(typed.items()))
+            shared = self.interned.get(key)
+        except TypeError:
+            return typed
+        if shared is not None:
+            return shared
+        if len(self.interned) < self.MAX_RECORDED:
+            self.interned[key] = typed
+        return typed
 
     def record(self, key: tuple, expansion: Expansion) -> None:
         if self.recorded + len(expansion.nodes) <= self.MAX_RECORDED:

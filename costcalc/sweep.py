@@ -332,8 +332,7 @@ class _Runner:
         self.default_inputs: dict[tuple, Shape] = {}  # per combination of vars: the spec's own input (its channels)
         self.graphs: dict[tuple, Graph] = {}
         self.costs: dict = {}  # each layer's cost by its parameters object (see analysis.analyze)
-        self.figures: dict[tuple, tuple] = {}  # (network fingerprint, batch) -> input, totals, peak bytes
-        self.prints: dict[int, tuple] = {}  # id(graph) -> (graph, fingerprint)
+        self.figures: dict[tuple, tuple] = {}  # (network fingerprint, batch) -> graph, input, totals, peak bytes
 
     def settings(self, index: int) -> dict[str, str]:
         settings: dict[str, str] = {}
@@ -363,38 +362,34 @@ class _Runner:
         # two settings often give the same network (make_divisible rounds 0.250 and 0.251 alike): its
         # figures are worked out once
         fingerprint = self.fingerprint(graph)
-        known = self.figures.get((fingerprint, batch)) if fingerprint is not None else None
+        known = self.figures.get((fingerprint, batch))
         if known is None:
             analysis = analyze(graph, batch, self.dtype, self.costs)
-            known = (analysis.input, analysis.totals, peak_memory(analysis).bytes)
-            if fingerprint is not None:
-                if len(self.figures) > 4096:
-                    self.figures.clear()
-                self.figures[(fingerprint, batch)] = known
-        return Variant(settings, known[0], batch, known[1], known[2], index)
+            if len(self.figures) > 1024:
+                self.figures.clear()
+            # the graph is kept with its figures: the fingerprint names its parameters objects by id
+            known = self.figures[(fingerprint, batch)] = (
+                graph,
+                analysis.input,
+                analysis.totals,
+                peak_memory(analysis).bytes,
+            )
+        return Variant(settings, known[1], batch, known[2], known[3], index)
 
-    def fingerprint(self, graph: Graph) -> tuple | None:
-        """The network as its figures see it (kinds, parameters, wiring, shapes); None if unhashable."""
-        cached = self.prints.get(id(graph))
-        if cached is not None and cached[0] is graph:
-            return cached[1]
-        try:
-            value = tuple((n.kind, tuple(n.params.items()), n.inputs, n.shape) for n in graph.nodes)
-            hash(value)
-        except TypeError:
-            value = None
-        if len(self.prints) > 64:
-            self.prints.clear()
-        self.prints[id(graph)] = (graph, value)
-        return value
+    @staticmethod
+    def fingerprint(graph: Graph) -> tuple:
+        """The network as its figures see it: each layer's parameters object (graphs of one spec
+        share one object for equal parameters, see GraphCache.intern), wiring and shape."""
+        return tuple([(id(n.params), n.inputs, n.shape) for n in graph.nodes])
 
 
 _WORKER: _Runner | None = None  # a job's runner, made once per process
 
 
-def _start_worker(spec: Spec, axes: list[Axis], dtype: str) -> None:
+def _start_worker(runner: _Runner | None, spec: Spec, axes: list[Axis], dtype: str) -> None:
+    """A job's runner: the parent's, already warm, when the job is a fork of it."""
     global _WORKER
-    _WORKER = _Runner(spec, axes, dtype)
+    _WORKER = runner if runner is not None else _Runner(spec, axes, dtype)
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Variant]:
@@ -451,7 +446,16 @@ def _sweep_in_processes(
     chunks = [(start, min(start + size, indices.stop)) for start in range(indices.start, indices.stop, size)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(spec, axes, dtype)) as pool:
+    warm = None
+    if method == "fork":  # forked jobs start with what the first variant worked out (parsed, recorded)
+        warm = _Runner(spec, axes, dtype)
+        first = warm.variant(indices.start)
+        if progress is not None:
+            progress()
+        yield first
+        chunks[0] = (chunks[0][0] + 1, chunks[0][1])
+    initargs = (warm, spec, axes, dtype)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
         for variants in pool.map(_run_chunk, chunks):
             for variant in variants:
                 if progress is not None:
