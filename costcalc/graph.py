@@ -1109,9 +1109,9 @@ class _Builder:
         try:
             key = (
                 id(definition),
-                tuple(values.items()),
+                tuple((name, typed_key(value)) for name, value in values.items()),
                 tuple(shapes),
-                tuple(self.root_env.values.get(name) for name in reads),
+                tuple(typed_key(self.root_env.values.get(name)) for name in reads),
             )
             hash(key)
         except TypeError:
@@ -1212,7 +1212,7 @@ class GraphCache:
         """One parameters object for equal parameters of a kind: graphs of the spec then share it, so
         that their layers' costs (analysis cost_cache) and whole networks (a sweep) are recognised."""
         try:
-            key = (kind, tuple(typed.items()))
+            key = (kind, tuple((name, typed_key(value)) for name, value in typed.items()))
             shared = self.interned.get(key)
         except TypeError:
             return typed
@@ -1257,6 +1257,19 @@ class GraphCache:
         reads = tuple(sorted(names & set(self.spec.vars)))
         self.reads[definition.name] = reads
         return reads
+
+
+def typed_key(value: Any) -> Any:
+    """A value as a cache key that tells true from 1 and 1.0 from 1 (they are equal in Python, and a
+    parameter converter may accept one and refuse the other)."""
+    kind = type(value)
+    if kind is int or kind is str:
+        return value
+    if kind is tuple:
+        return tuple(typed_key(v) for v in value)
+    if kind is Record:
+        return ("row", tuple((k, typed_key(v)) for k, v in value.fields.items()))
+    return (kind.__name__, value)
 
 
 class Expansion:

@@ -133,3 +133,23 @@ def test_reused_work_gives_exactly_a_fresh_build(name):
         reused = build_graph(spec, overrides, cache=cache)
         assert reused.nodes == fresh.nodes and reused.blocks == fresh.blocks and reused.output == fresh.output
         assert analyze(reused, 2, "float16", costs) == analyze(fresh, 2, "float16")
+
+
+def test_reuse_tells_true_from_one():
+    """A block recorded with w = 1 must not be replayed for w = true, which filters refuses."""
+    text = """
+input: [4, 4, 2]
+vars: {w: 1}
+blocks:
+  b:
+    args: {w: null}
+    layers: [{kind: conv, filters: w, kernel: 1}]
+layers:
+  - {kind: b, name: one, w: 1}
+  - {kind: b, name: flag, w: w}
+"""
+    spec = parse_spec(text, "x.yaml")
+    cache = GraphCache(spec)
+    assert build_graph(spec, cache=cache).nodes[-1].shape == (4, 4, 1)
+    with pytest.raises(Exception, match="got the boolean true"):
+        build_graph(spec, {"w": "true"}, cache=cache)
