@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import SpecError, clip, describe
+from ..errors import CostcalcError, SpecError, clip, describe, nearest
 
 if TYPE_CHECKING:
     from fractions import Fraction  # only receptive fields need fractions: not imported on every start-up
@@ -55,8 +55,14 @@ def to_number(raw: Any, evaluate: Evaluate, expected: str = "a number") -> Numbe
     raise SpecError(f"got {describe(raw)}", expected=expected)
 
 
+# other names people write for a word costcalc knows under one name (activation: swish is silu)
+WORD_ALIASES: dict[str, str] = {"swish": "silu", "hardswish": "hard_swish", "hardsigmoid": "hard_sigmoid"}
+
+
 def to_word(raw: Any, evaluate: Evaluate, options: Sequence[str]) -> str:
-    """One of ``options``, written directly or passed through a block argument or var."""
+    """One of ``options``, written directly or passed through a block argument or var; a known
+    alias (swish) is its option's name; a misspelt word gets a did-you-mean."""
+    word = None
     if isinstance(raw, str):
         if raw in options:
             return raw
@@ -64,9 +70,14 @@ def to_word(raw: Any, evaluate: Evaluate, options: Sequence[str]) -> str:
             value = evaluate(raw)
         except SpecError:
             value = None
-        if isinstance(value, str) and value in options:
-            return value
-    raise SpecError(f"got {describe(raw)}", expected="one of " + ", ".join(options))
+        word = value if isinstance(value, str) else raw if raw.strip().isidentifier() else None
+        if word in options:
+            return word
+        if word is not None and WORD_ALIASES.get(word) in options:
+            return WORD_ALIASES[word]
+    close = nearest(word, options) if word is not None else []
+    hint = f"did you mean '{close[0]}'?" if close else None
+    raise SpecError(f"got {describe(raw)}", expected="one of " + ", ".join(options), hint=hint)
 
 
 def to_int(raw: Any, evaluate: Evaluate, minimum: int = 1, what: str = "a whole number") -> int:
@@ -178,10 +189,12 @@ def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evalu
             if isinstance(raw, str):
                 words = ", ".join(f"'{k}'" for k in keywords)  # none for zero_pad: its padding is numbers only
                 detail = "" if raw.strip().isidentifier() else f": {exc.message}"
+                close = nearest(raw.strip(), keywords) if raw.strip().isidentifier() else []
                 forms = "a number, [h, w] or [top, bottom, left, right]"
                 raise SpecError(
                     f"padding '{clip(raw)}' is not {words + ' or ' if words else ''}a number{detail}",
                     expected=f"{words}, {forms}" if words else forms,
+                    hint=f"did you mean '{close[0]}'?" if close else None,
                 ) from None
             raise
         return (value, value, value, value)
@@ -214,6 +227,10 @@ def fused_activation(raw: Any, evaluate: Evaluate) -> str | None:
     """The name of an activation kind to apply to the output, or none."""
     if raw is None or raw is False:
         return None
+    if type(raw) is str:  # the common case, read for every conv of every graph: a fusable kind's name
+        kind = KINDS.get(raw)
+        if kind is not None and kind.fusable:
+            return raw
     names = ["none", *sorted(name for name, k in KINDS.items() if k.fusable)]
     word = to_word(raw, evaluate, names)
     return None if word == "none" else word
@@ -263,6 +280,42 @@ class Window:
 WHOLE_INPUT = Window(whole=True)
 
 
+# ---------------------------------------------------------------- PyTorch equivalents, as plain data
+
+
+@dataclass(frozen=True)
+class Part:
+    """One PyTorch module a layer is built of: a class name and its arguments, no torch import needed.
+
+    ``cls`` names a torch.nn class, or a helper class of costcalc.torch.modules (merges, channel slices);
+    costcalc.torch turns parts into modules and into code, so the two cannot disagree.
+    """
+
+    cls: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+class NoTorchEquivalent(CostcalcError):
+    """A layer PyTorch cannot express as costcalc counts it (CLI exit code 2)."""
+
+
+# the key under which a layer's resolved geometry is kept in its typed params: a windows.Window2d for
+# sliding windows (convs, pools), the four cuts (top, bottom, left, right) for a crop
+GEOMETRY = "geometry"
+
+
+def with_geometry(p: Params, geometry: Any) -> Params:
+    """``p`` holding ``geometry`` (see LayerKind.resolve): a dict never resolved before takes it in place
+    (no layer holds it yet); one that holds an equal geometry is shared; otherwise a copy."""
+    if GEOMETRY not in p:
+        p[GEOMETRY] = geometry  # type: ignore[index]
+        return p
+    if p[GEOMETRY] == geometry:  # the repetitions of an entry on equal inputs share one dict
+        return p
+    return {**p, GEOMETRY: geometry}
+
+
 # ---------------------------------------------------------------- kinds and their registry
 
 
@@ -284,11 +337,22 @@ class LayerKind:
     # used by the peak-memory estimate with in-place activations
     in_place: ClassVar[bool] = False
 
+    def resolve(self, p: Params, inputs: Sequence[Shape]) -> Params:
+        """The typed params with what depends on the input worked out once (a window's stride, padding,
+        spans: see windows.Window2d), before the shape rule runs; every later reader uses that.
+        The graph calls it right after typing the params; most kinds have nothing to resolve.
+        Use ``with_geometry``: layers sharing a dict never see each other's geometry."""
+        return p
+
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         raise NotImplementedError
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         raise NotImplementedError
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        """The PyTorch modules that compute this layer as costcalc counts it (NCHW), in order."""
+        raise NoTorchEquivalent(f"no PyTorch module for layer kind '{self.name}'")
 
     def __init__(self) -> None:
         # worked out once: read for every layer of every spec
@@ -299,13 +363,26 @@ class LayerKind:
         return dict(self.default_values)
 
     def group(self, p: Params) -> str:
-        """The row a layer joins in a breakdown by kind (`--by kind`)."""
+        """The row a layer joins in a breakdown by kind (`--by kind`): a label, for display only."""
         return self.name
+
+    def kernel(self, p: Params) -> tuple[int, ...] | None:
+        """The kernel of a windowed kind (conv, pools), as data; None for the others."""
+        return None
+
+    def notes(self, p: Params) -> list[str]:
+        """What explain should add about this layer's resolved parameters (how 'same' padding came out)."""
+        return []
 
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         """How an output position reads the input, for receptive fields; None: position by position
         (elementwise layers, merges, channel operations), so the field is the inputs' widest."""
         return None
+
+    def data_inputs(self, p: Params, count: int) -> range:
+        """The inputs whose values the output is computed from (for receptive fields): all of them, except
+        for kinds that read another input's shape only (a crop to match another tensor)."""
+        return range(count)
 
 
 KINDS: dict[str, LayerKind] = {}
@@ -330,6 +407,19 @@ def fused_cost(p: Params, out: Shape) -> Cost:
         kind = KINDS[activation]
         total += kind.cost(kind.defaults(), (out,), out)
     return total
+
+
+def fused_parts(p: Params, out: Shape) -> list[Part]:
+    """The PyTorch modules of a batch norm and/or activation fused into a conv or fc layer's output."""
+    parts: list[Part] = []
+    if p.get("bn"):
+        bn = KINDS["batch_norm"]
+        parts += bn.torch(bn.defaults(), (out,), out)
+    activation = p.get("activation")
+    if activation:
+        kind = KINDS[activation]
+        parts += kind.torch(kind.defaults(), (out,), out)
+    return parts
 
 
 FUSED_PARAMS: dict[str, Param] = {

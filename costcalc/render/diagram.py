@@ -6,14 +6,19 @@ The layout is left to the renderers (GitHub's Mermaid, Graphviz's dot); nothing 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import subprocess
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..analysis import Analysis, BlockCost
+from ..analysis import Analysis
+from ..columns import block_kind, kind_label
 from ..errors import CostcalcError
 from ..layers import fmt_shape
-from . import numbers
+from .text import one_line, short
 
 
 class DiagramError(CostcalcError):
@@ -45,9 +50,10 @@ class Diagram:
     edges: list[tuple[int, int, str]]  # from box, to box, tensor label
     clusters: dict[str, Cluster]
     roots: list[str]  # clusters at the top
+    exact: bool = False  # MACs as full integers (--exact) rather than K/M/G
 
 
-def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
+def build_diagram(analysis: Analysis, depth: int | None = None, exact: bool = False) -> Diagram:
     """Boxes for the layers, or for blocks folded below ``depth``; clusters for the blocks above it."""
     blocks = {b.name: b for b in analysis.blocks}
     box_of: dict[str, int] = {}  # layer name -> box index
@@ -62,7 +68,7 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
             return None
         if name not in clusters:
             block = blocks[name]
-            label = f"{block.name}: {block.kind}" + (f" ×{block.repeat}" if block.repeat else "")
+            label = f"{block.name}: {block_kind(block)}"
             clusters[name] = Cluster(name, label)
             parent = cluster_for(block.block)
             (clusters[parent].children if parent else roots).append(name)
@@ -71,7 +77,7 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
     index_of_row: dict[str, int] = {}
     for layer, row in zip(analysis.layers, analysis.shown_as(depth)):
         if row.name not in index_of_row:
-            kind = row.kind + (f" ×{row.repeat}" if isinstance(row, BlockCost) and row.repeat else "")
+            kind = kind_label(row)
             box = Box(row.name, kind, row.output, row.macs, row.macs / total, cluster_for(row.block))
             if box.cluster:
                 clusters[box.cluster].nodes.append(len(boxes))
@@ -88,13 +94,17 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
             if source != target and (source, target) not in seen:
                 seen.add((source, target))
                 edges.append((source, target, fmt_shape(outputs[source_name])))
-    return Diagram(analysis.name, boxes, edges, clusters, roots)
+    return Diagram(analysis.name, boxes, edges, clusters, roots, exact)
 
 
-def _label(box: Box) -> list[str]:
+def _label(box: Box, exact: bool = False) -> list[str]:
     lines = [box.name, f"{box.kind} · {fmt_shape(box.shape)}"]
     if box.macs:
-        lines.append(f"{numbers.short(box.macs)} MACs ({100 * box.share:.1f}%)")
+        lines.append(
+            f"{box.macs:,} MACs ({100 * box.share:.1f}%)"
+            if exact
+            else f"{short(box.macs)} MACs ({100 * box.share:.1f}%)"
+        )
     return lines
 
 
@@ -120,25 +130,26 @@ def _mermaid_text(text: str) -> str:
     (found by the helper who checked these labels with Mermaid 11 in Chromium).
     """
     return "".join(
-        c if c.isalnum() or c in MERMAID_PLAIN else "#92;#8203;" if c == "\\" else f"#{ord(c)};" for c in text
+        c if c.isalnum() or c in MERMAID_PLAIN else "#92;#8203;" if c == "\\" else f"#{ord(c)};" for c in one_line(text)
     )
 
 
 def to_mermaid(diagram: Diagram) -> str:
-    lines = ["flowchart TD", f"  %% {diagram.title}: costcalc diagram"]
+    # the title is entity-coded like every label: no spec text can end the comment or form a %%{…}%% directive
+    lines = ["flowchart TD", f"  %% {_mermaid_text(diagram.title)}: costcalc diagram"]
 
     def emit_cluster(name: str, indent: str) -> None:
         cluster = diagram.clusters[name]
         lines.append(f'{indent}subgraph c{list(diagram.clusters).index(name)}["{_mermaid_text(cluster.label)}"]')
         for index in cluster.nodes:
-            lines.append(indent + "  " + _mermaid_node(diagram.boxes[index], index))
+            lines.append(indent + "  " + _mermaid_node(diagram.boxes[index], index, diagram.exact))
         for child in cluster.children:
             emit_cluster(child, indent + "  ")
         lines.append(f"{indent}end")
 
     for index, box in enumerate(diagram.boxes):
         if box.cluster is None:
-            lines.append("  " + _mermaid_node(box, index))
+            lines.append("  " + _mermaid_node(box, index, diagram.exact))
     for root in diagram.roots:
         emit_cluster(root, "  ")
     for source, target, label in diagram.edges:
@@ -149,8 +160,8 @@ def to_mermaid(diagram: Diagram) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_node(box: Box, index: int) -> str:
-    return f'n{index}["{"<br/>".join(_mermaid_text(line) for line in _label(box))}"]'
+def _mermaid_node(box: Box, index: int, exact: bool = False) -> str:
+    return f'n{index}["{"<br/>".join(_mermaid_text(line) for line in _label(box, exact))}"]'
 
 
 # ---------------------------------------------------------------- DOT
@@ -158,7 +169,7 @@ def _mermaid_node(box: Box, index: int) -> str:
 
 def _dot_text(text: str) -> str:
     """A quoted DOT label: backslashes and quotes escaped, and & too, since Graphviz decodes &amp; entities."""
-    return text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return one_line(text).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
 
 
 def to_dot(diagram: Diagram) -> str:
@@ -174,14 +185,14 @@ def to_dot(diagram: Diagram) -> str:
         lines.append(f"{indent}subgraph cluster_{list(diagram.clusters).index(name)} {{")
         lines.append(f'{indent}  label="{_dot_text(cluster.label)}"; style="rounded"; color="#8888aa";')
         for index in cluster.nodes:
-            lines.append(indent + "  " + _dot_node(diagram.boxes[index], index))
+            lines.append(indent + "  " + _dot_node(diagram.boxes[index], index, diagram.exact))
         for child in cluster.children:
             emit_cluster(child, indent + "  ")
         lines.append(f"{indent}}}")
 
     for index, box in enumerate(diagram.boxes):
         if box.cluster is None:
-            lines.append("  " + _dot_node(box, index))
+            lines.append("  " + _dot_node(box, index, diagram.exact))
     for root in diagram.roots:
         emit_cluster(root, "  ")
     for source, target, label in diagram.edges:
@@ -190,8 +201,8 @@ def to_dot(diagram: Diagram) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dot_node(box: Box, index: int) -> str:
-    label = "\\n".join(_dot_text(line) for line in _label(box))
+def _dot_node(box: Box, index: int, exact: bool = False) -> str:
+    label = "\\n".join(_dot_text(line) for line in _label(box, exact))
     return f'n{index} [label="{label}", fillcolor="{_heat(box.share)}"];'
 
 
@@ -204,16 +215,37 @@ def graphviz_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def render_dot(dot: str, fmt: str) -> bytes:
+@contextlib.contextmanager
+def _pipe_errors_as_errors() -> Iterator[None]:
+    """A Graphviz that exits before reading all its input is an error to report, not a SIGPIPE that would
+    end costcalc silently (the command line lets SIGPIPE end the process for its own standard output)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if main_thread else None
+    try:
+        yield
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGPIPE, previous)
+
+
+def render_dot(dot: str, fmt: str, timeout: float = 300) -> bytes:
     """SVG or PNG from Graphviz's own layout engine (its `dot` program)."""
     if not graphviz_available():
         raise DiagramError(
             f"{fmt.upper()} needs Graphviz's dot program, which is not installed; {GRAPHVIZ_HINT} "
             "(mermaid and dot text work without it)"
         )
-    result = subprocess.run(
-        ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=300
-    )
+    try:
+        with _pipe_errors_as_errors():
+            result = subprocess.run(
+                ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=timeout
+            )
+    except subprocess.TimeoutExpired:
+        raise DiagramError(
+            f"Graphviz did not finish within {timeout:.0f} s (the graph is too large to lay out)"
+        ) from None
+    except OSError as exc:
+        raise DiagramError(f"Graphviz could not run: {exc.strerror or exc}") from None
     if result.returncode != 0:
         raise DiagramError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:500]}")
     return result.stdout
