@@ -199,3 +199,15 @@ def test_every_kind_is_in_a_verified_spec():
         written |= {node.kind for node in graph.nodes}
     assert {name for name, kind in KINDS.items() if not kind.internal} <= written
     assert set(NEW_KINDS) <= set(KINDS)
+
+
+@pytest.mark.parametrize("name", ["convnext_tiny", "efficientnet_b0"])
+def test_zoo_networks_written_with_these_kinds_are_torchvisions(name):
+    # torchvision's own count (copied into tests/data/zoo_figures.json with its source): ConvNeXt needs
+    # layer_norm, linear, layer_scale and stochastic_depth; EfficientNet silu, SE from existing kinds and drop path
+    import json
+
+    figures = json.loads((DATA / "zoo_figures.json").read_text(encoding="utf-8"))[name]
+    analysis = analyze(build_graph(load_spec(str(DATA / f"{name}.yaml"))))
+    assert list(analysis.input) == figures["input"]
+    assert (analysis.totals.params, analysis.totals.macs) == (figures["params"], figures["macs"])
