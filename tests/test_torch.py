@@ -119,14 +119,14 @@ def test_a_wrong_cost_rule_is_caught_at_its_layer(monkeypatch):
     assert {(m.layer, m.quantity) for m in result.mismatches} == {("dw", "MACs"), ("(network)", "total MACs")}
     layer = next(m for m in result.mismatches if m.layer == "dw")
     assert (layer.costcalc, layer.pytorch) == (16 * 16 * 8 * 9, 16 * 16 * 16 * 9)
-    cli = RUNNER.invoke(app, ["verify", str(DATA / "wrong_rule.yaml")], env={"COLUMNS": "120"})
+    cli = RUNNER.invoke(app, ["verify", str(DATA / "wrong_rule.yaml")], env={"COLUMNS": ""})
     assert cli.exit_code == 1
     assert " dw " in cli.stdout and "18,432" in cli.stdout and "36,864" in cli.stdout
     assert "wrong_rule: 2 mismatch(es)" in cli.stderr
 
 
 def test_verify_command_success():
-    result = RUNNER.invoke(app, ["verify", "mobilenet_v2"], env={"COLUMNS": "200"})
+    result = RUNNER.invoke(app, ["verify", "mobilenet_v2"], env={"COLUMNS": ""})
     assert result.exit_code == 0
     assert "verified mobilenet_v2" in result.stdout and "params 3,504,872, MACs 300,774,272" in result.stdout
     assert "unchecked: other ops of" in result.stdout

@@ -58,6 +58,7 @@ class LocalResponseNorm(LayerKind):
     }
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        spatial(inputs[0], self.name)  # across the channels of each position: PyTorch and TensorFlow refuse a vector
         return inputs[0]
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:

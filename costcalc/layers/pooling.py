@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import SpecError
 from ..symbolic import gcd
 from .base import (
     GEOMETRY,
@@ -22,7 +23,7 @@ from .base import (
     register,
     spatial,
 )
-from .windows import SlidingWindow
+from .windows import SlidingWindow, fmt_padding
 
 _WINDOW = {
     "kernel": Param(positive_pair, doc="window size: one number or [h, w]"),
@@ -45,7 +46,23 @@ class WindowPool(SlidingWindow):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         c = spatial(inputs[0], self.name)[2]
+        check_pool_padding(p)
         return (*self.slide(p, inputs, p["ceil_mode"]), c)
+
+
+def check_pool_padding(p: Params) -> None:
+    """Padding written as numbers is at most half the kernel on each side (PyTorch's rule: more would put
+    a whole window in the padding); 'same' pads by less than the window by construction."""
+    if p["padding"] == "same":
+        return
+    kh, kw = p["kernel"]
+    top, bottom, left, right = p["padding"]
+    if max(top, bottom) > kh // 2 or max(left, right) > kw // 2:
+        raise SpecError(
+            f"padding {fmt_padding(p['padding'])} exceeds half the {kh}×{kw} pool window",
+            expected=f"padding ≤ ⌊{kh}/2⌋ = {kh // 2} (rows) and ≤ ⌊{kw}/2⌋ = {kw // 2} (columns) on each side",
+            hint="a window would lie wholly in the padding, which PyTorch refuses; pad with a zero_pad layer first",
+        )
 
 
 @register

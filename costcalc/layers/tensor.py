@@ -174,7 +174,7 @@ class ChannelShuffle(Free):
     params = {"groups": Param(positive_int, doc="number of groups")}
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        channels = inputs[0][-1]
+        channels = spatial(inputs[0], self.name)[2]  # groups of channels at each position (PyTorch refuses a vector)
         if channels % p["groups"]:
             raise SpecError(
                 f"{channels} channels do not divide into {p['groups']} groups", expected="groups dividing the channels"
