@@ -155,7 +155,10 @@ def test_new_kinds_receptive_fields(write_spec):
 
 
 def test_new_kinds_explain(write_spec):
-    text = "input: [12, 10, 8]\nlayers:\n  - {kind: linear, name: mlp, units: 16}\n  - {kind: layer_norm, name: ln}\n"
+    text = (
+        "input: [12, 10, 8]\nlayers:\n  - {kind: linear, name: mlp, units: 16}\n  - {kind: layer_norm, name: ln}\n"
+        "  - {kind: crop, name: centre, size: [7, 6]}\n"
+    )
     graph = build_graph(load_spec(str(write_spec(text))))
     items = {x.layer: x for x in explain(graph, analyze(graph))}
     assert shown(items["mlp"].macs) == "12·10·16 (outputs) × 8 (multiplies per output) = 15,360"
@@ -164,6 +167,11 @@ def test_new_kinds_explain(write_spec):
         "5·12·10·16 (mean, centre, variance, normalise) + 2·12·10 (ε and √ per group) + 2·12·10·16 (γ·x + β) = 13,680"
     )
     assert shown(items["ln"].params) == "2·16 (γ, β) = 32"
+    # the crop's cuts, worked out once against its input: 12 − 7 = 5 → 2 top, 3 bottom; 10 − 6 = 4 → 2, 2
+    assert [shown(d) for d in items["centre"].dims[:2]] == ["12 − 2 − 3 = 7", "10 − 2 − 2 = 6"]
+    assert items["centre"].notes == [
+        "centre crop: 2 top, 3 bottom, 2 left, 2 right cut (an odd pixel is cut at the bottom/right)"
+    ]
 
 
 @pytest.mark.parametrize(
