@@ -219,3 +219,18 @@ def test_zoo_networks_written_with_these_kinds_are_torchvisions(name):
     analysis = analyze(build_graph(load_spec(str(DATA / f"{name}.yaml"))))
     assert list(analysis.input) == figures["input"]
     assert (analysis.totals.params, analysis.totals.macs) == (figures["params"], figures["macs"])
+
+
+def test_unet_crop_and_concat_is_the_papers():
+    # Ronneberger et al. 2015, Fig. 1: 572×572×1 → 388×388×2; each skip centre-cropped to the up-convolution:
+    # 64 → 56, 136 → 104, 280 → 200, 568 → 392.
+    # params by hand (3·3·c·n + n per conv, 2·2·c·n + n per up-convolution):
+    #   contracting 640 + 36,928 | 73,856 + 147,584 | 295,168 + 590,080 | 1,180,160 + 2,359,808
+    #   bottom 4,719,616 + 9,438,208
+    #   expanding 2,097,664 + 4,719,104 + 2,359,808 | 524,544 + 1,179,904 + 590,080 | 131,200 + 295,040 + 147,584
+    #             | 32,832 + 73,792 + 36,928;  the 1×1 to 2 classes 130:  31,030,658 in all
+    analysis = analyze(build_graph(load_spec(str(DATA / "unet.yaml"))))
+    assert analysis.layers[-1].output == (388, 388, 2)
+    skips = [layer(analysis, f"skip{i}").output for i in (4, 3, 2, 1)]
+    assert skips == [(56, 56, 512), (104, 104, 256), (200, 200, 128), (392, 392, 64)]
+    assert analysis.totals.params == 31_030_658
