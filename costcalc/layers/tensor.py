@@ -271,6 +271,15 @@ class Crop(Free):
     def data_inputs(self, p: Params, count: int) -> range:
         return range(1)  # a second input gives the size only
 
+    def notes(self, p: Params) -> list[str]:
+        if p["cropping"] is not None:
+            return []
+        top, bottom, left, right = p[GEOMETRY]
+        return [
+            f"centre crop: {top} top, {bottom} bottom, {left} left, {right} right cut (an odd pixel is cut at the"
+            " bottom/right)"
+        ]
+
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         top, _, left, _ = p[GEOMETRY]
         return Window(offset=(top, left))
