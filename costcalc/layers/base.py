@@ -174,7 +174,7 @@ def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evalu
             else:
                 return (0, 0, 0, 0) if word == "valid" else word
         if isinstance(raw, list):
-            values = [to_int(v, evaluate, 0, "a padding ≥ 0") for v in raw]
+            values = [to_int(v, evaluate, 0, "a padding") for v in raw]
             if len(values) == 2:
                 return (values[0], values[0], values[1], values[1])
             if len(values) == 4:
@@ -184,15 +184,16 @@ def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evalu
                 expected="padding as one number, [h, w] or [top, bottom, left, right]",
             )
         try:
-            value = to_int(raw, evaluate, 0, "a padding ≥ 0")
+            value = to_int(raw, evaluate, 0, "a padding")
         except SpecError as exc:
             if isinstance(raw, str):
-                words = ", ".join(f"'{k}'" for k in keywords)
+                words = ", ".join(f"'{k}'" for k in keywords)  # none for zero_pad: its padding is numbers only
                 detail = "" if raw.strip().isidentifier() else f": {exc.message}"
                 close = nearest(raw.strip(), keywords) if raw.strip().isidentifier() else []
+                forms = "a number, [h, w] or [top, bottom, left, right]"
                 raise SpecError(
-                    f"padding '{clip(raw)}' is not {words} or a number{detail}",
-                    expected=f"{words}, a number, [h, w] or [top, bottom, left, right]",
+                    f"padding '{clip(raw)}' is not {words + ' or ' if words else ''}a number{detail}",
+                    expected=f"{words}, {forms}" if words else forms,
                     hint=f"did you mean '{close[0]}'?" if close else None,
                 ) from None
             raise
