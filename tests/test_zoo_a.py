@@ -148,3 +148,14 @@ def test_an_unknown_width_or_arch_is_an_error_not_a_silent_pick():
     ):
         with pytest.raises(CostcalcError, match="out of range"):
             analyze_spec(family, overrides)
+
+
+KNOBS = json.loads((ZOO / "zoo_a_knobs.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", KNOBS["cases"], ids=[case["torchvision"] for case in KNOBS["cases"]])
+def test_the_knobs_reach_torchvisions_other_settings_exactly(case):
+    """Off the named variants: a width, alpha or block config torchvision's constructors take, another size."""
+    assert "FlopCounterMode" in KNOBS["_source"]
+    analysis = analyze_spec(case["spec"], case["vars"], tuple(case["input"]))
+    assert (analysis.totals.params, analysis.totals.macs) == (case["params"], case["macs"])
