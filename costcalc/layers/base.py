@@ -41,6 +41,26 @@ class Cost:
 NO_COST = Cost()
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What one layer moves at inference, batch 1, in elements: the kind's answer for the hardware view.
+
+    ``reads``: activation elements it reads from its inputs; ``writes``: elements it writes to its output
+    (each tensor moved once; a fused batch norm or activation works on the output before it is written);
+    ``kernels``: each multiplicative weight tensor as (elements, output channels), the part that
+    quantization shrinks and per-channel scales attach to; ``bias``: bias elements; ``fused_norm``: the
+    channels of a fused batch norm (bn: true), whose stored values fold into a bias in an integer model.
+    The layer's other stored values (batch-norm γ, β and running stats, PReLU slopes) are its params and
+    non-trainable values less the kernels and bias.
+    """
+
+    reads: int
+    writes: int
+    kernels: tuple[tuple[int, int], ...] = ()
+    bias: int = 0
+    fused_norm: int = 0
+
+
 # ---------------------------------------------------------------- values -> typed parameters
 
 
@@ -282,6 +302,8 @@ class LayerKind:
     # may write its output over its input when nothing else reads that input later (ReLU(inplace=True)):
     # used by the peak-memory estimate with in-place activations
     in_place: ClassVar[bool] = False
+    # a view of its input (flatten, a channel slice, an inactive dropout): moves no data of its own
+    view: ClassVar[bool] = False
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         raise NotImplementedError
@@ -305,6 +327,25 @@ class LayerKind:
         """How an output position reads the input, for receptive fields; None: position by position
         (elementwise layers, merges, channel operations), so the field is the inputs' widest."""
         return None
+
+    def kernels(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        """Its multiplicative weight tensors as (elements, output channels); none for most kinds."""
+        return ()
+
+    def access(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Access:
+        """Memory traffic at inference (see Access): every input read once, the output written once,
+        the weights read once; a view moves nothing (its reader reads the tensor it views)."""
+        if self.view:
+            return Access(0, 0)
+        kernels = self.kernels(p, inputs, out)
+        channels = out[-1]
+        return Access(
+            sum(elements(s) for s in inputs),
+            elements(out),
+            kernels,
+            channels if kernels and p.get("bias") else 0,
+            channels if p.get("bn") else 0,
+        )
 
 
 KINDS: dict[str, LayerKind] = {}
