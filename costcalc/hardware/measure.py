@@ -1,0 +1,65 @@
+"""Time a spec's PyTorch module (costcalc.torch.build): each layer and the whole forward pass, the median
+of several runs, with the thread count fixed. Needs PyTorch (imported here only).
+
+Layer times come from running the module's own plan layer by layer with a clock around each call (on
+CUDA, synchronised after each); the whole-model time is a plain forward pass, timed on its own (all
+whole passes first, then the layer-by-layer ones), so the per-layer clock reads do not slow it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from ..api import build_spec_graph
+from .measurements import ModelMeasurement
+
+
+def measure_spec(
+    spec: str, runs: int = 10, warmup: int = 2, device: str = "cpu", min_seconds: float = 0.0, batch: int = 1
+) -> ModelMeasurement:
+    """Median seconds of the whole model and of each layer (by costcalc's layer names) over ``runs`` runs
+    (more, up to 10 × runs, until the runs took ``min_seconds``)."""
+    import torch
+
+    from ..torch.model import attribute_names, build_module
+
+    graph = build_spec_graph(spec)
+    module = build_module(graph).eval().to(device)
+    names = dict(zip(attribute_names(graph), (node.name for node in graph.nodes)))
+    x = module.example_input(batch).to(device)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    layers: dict[str, list[float]] = {names[name]: [] for name, _ in module.plan}
+    whole: list[float] = []
+    with torch.inference_mode():
+        for _ in range(warmup):
+            module(x)
+            _by_layer(module, x, sync)
+        # whole passes in one block, then layer-by-layer passes in another: alternating the two
+        # disturbs the caches each leaves for the next
+        spent = 0.0
+        while len(whole) < runs or (spent < min_seconds and len(whole) < 10 * runs):
+            start = time.perf_counter()
+            module(x)
+            sync()
+            whole.append(time.perf_counter() - start)
+            spent += whole[-1]
+        for _ in range(len(whole)):
+            for name, seconds in _by_layer(module, x, sync).items():
+                layers[names[name]].append(seconds)
+    return ModelMeasurement(
+        spec, statistics.median(whole), {name: statistics.median(times) for name, times in layers.items()}
+    )
+
+
+def _by_layer(module: Any, x: Any, sync: Any) -> dict[str, float]:
+    values = {module.input_name: x}
+    out = {}
+    for name, inputs in module.plan:
+        args = [values[i] for i in inputs]
+        start = time.perf_counter()
+        values[name] = module.layers[name](*args)
+        sync()
+        out[name] = time.perf_counter() - start
+    return out

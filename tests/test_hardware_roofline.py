@@ -1,0 +1,125 @@
+"""The roofline estimate on made-up devices, worked out by hand.
+
+The network: a 1×1 conv 16 → 16 without bias on 8×8×16, then a ReLU.
+  conv: MACs 8·8·16·16 = 16,384, FLOPs 32,768; bytes: weights 256·4 = 1,024, input 1,024·4 = 4,096,
+        output 4,096: 9,216 B.
+  relu: 1,024 other ops, no FLOPs; bytes: reads 4,096, writes 4,096: 8,192 B.
+Device A: peak float32 1 GFLOP/s, bandwidth 1 GB/s, no vector rate (other ops at the peak):
+  conv: compute 32,768 / 1e9 = 32.768 µs > memory 9,216 / 1e9 = 9.216 µs: compute-bound, 32.768 µs
+  relu: compute 1,024 / 1e9 = 1.024 µs < memory 8.192 µs: memory-bound, 8.192 µs;   total 40.960 µs
+Device B: the same with a vector rate of 0.1 Gop/s: relu compute 1,024 / 1e8 = 10.24 µs > 8.192 µs:
+  compute-bound; total 32.768 + 10.24 = 43.008 µs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from costcalc.graph import build_graph
+from costcalc.hardware import Precision, hardware_view, roofline, traffic
+from costcalc.hardware.device import DeviceError, parse_device
+from costcalc.hardware.formulas import layer_lines
+from costcalc.spec import parse_spec
+
+NET = "input: [8, 8, 16]\nlayers:\n  - {kind: conv, name: mix, filters: 16, kernel: 1, bias: false}\n  - {kind: relu, name: act}\n"
+
+DEVICE = """
+name: made-up
+kind: cpu
+sources: {hand: "a device made up for this test"}
+peak:
+  float32: {value: 1 GFLOP/s, source: hand}
+  int8: {value: 4 GOP/s, source: hand}
+bandwidth: {value: 1 GB/s, source: hand}
+"""
+
+
+def graph():
+    return build_graph(parse_spec(NET, "net.yaml", "net"))
+
+
+def layer(result, name):
+    return next(x for x in result.layers if x.name == name)
+
+
+def test_one_layer_bound_each_way() -> None:
+    result = roofline(traffic(graph()), parse_device(DEVICE, "a.yaml"))
+    mix, act = layer(result, "mix"), layer(result, "act")
+    assert mix.bound == "compute"
+    assert math.isclose(mix.compute_seconds, 32.768e-6) and math.isclose(mix.memory_seconds, 9.216e-6)
+    assert math.isclose(mix.seconds, 32.768e-6)
+    assert act.bound == "memory"
+    assert math.isclose(act.compute_seconds, 1.024e-6) and math.isclose(act.memory_seconds, 8.192e-6)
+    assert math.isclose(act.seconds, 8.192e-6)
+    assert layer(result, "input").bound == "none" and layer(result, "input").seconds == 0
+    assert math.isclose(result.totals.seconds, 40.96e-6)
+    assert math.isclose(result.totals.compute_seconds, 33.792e-6)
+    assert math.isclose(result.totals.memory_seconds, 17.408e-6)
+    assert (result.totals.compute_bound, result.totals.memory_bound) == (1, 1)
+    assert math.isclose(mix.attainable, 1e9)  # compute-bound at the peak
+
+
+def test_vector_rate_for_other_ops() -> None:
+    device = parse_device(DEVICE + "vector:\n  float32: {value: 0.1 GFLOP/s, source: hand}\n", "b.yaml")
+    act = layer(roofline(traffic(graph()), device), "act")
+    assert math.isclose(act.vector_seconds, 10.24e-6)
+    assert act.bound == "compute"
+    assert math.isclose(roofline(traffic(graph()), device).totals.seconds, 43.008e-6)
+
+
+def test_efficiency_and_overhead() -> None:
+    extra = """
+efficiency:
+  conv: {value: 0.5, source: hand}
+overhead: {value: 2 us, source: hand}
+"""
+    result = roofline(traffic(graph()), parse_device(DEVICE + extra, "c.yaml"))
+    assert math.isclose(layer(result, "mix").seconds, 32.768e-6 / 0.5 + 2e-6)
+    assert math.isclose(layer(result, "act").seconds, 8.192e-6 + 2e-6)  # no efficiency for relu: 1
+    per_kind = "overhead:\n  relu: {value: 1 us, source: hand}\n  default: {value: 3 us, source: hand}\n"
+    result = roofline(traffic(graph()), parse_device(DEVICE + per_kind, "d.yaml"))
+    assert math.isclose(layer(result, "act").seconds, 9.192e-6)
+    assert math.isclose(layer(result, "mix").seconds, 35.768e-6)
+
+
+def test_integer_layers_use_the_integer_peak_and_narrower_types_fall_back() -> None:
+    device = parse_device(DEVICE, "a.yaml")
+    int8 = layer(roofline(traffic(graph(), Precision("int8", "int8")), device), "mix")
+    assert (int8.compute_dtype, int8.peak) == ("int8", 4e9)
+    assert math.isclose(int8.matrix_seconds, 32.768e-6 / 4)
+    int4 = layer(roofline(traffic(graph(), Precision("int4", "int4")), device), "mix")
+    assert int4.compute_dtype == "int8"  # no int4 rate: the next wider type the device lists
+    fp16 = layer(roofline(traffic(graph(), Precision("float16", "float16")), device), "mix")
+    assert fp16.compute_dtype == "float32"
+    only_int = parse_device(DEVICE.replace("  float32: {value: 1 GFLOP/s, source: hand}\n", ""), "e.yaml")
+    with pytest.raises(DeviceError, match="no peak rate for float32"):
+        roofline(traffic(graph()), only_int)
+
+
+def test_onchip_time_is_lower() -> None:
+    device = parse_device(DEVICE + "buffer: {value: 4 KiB, source: hand}\n", "f.yaml")
+    result = roofline(traffic(graph(), buffer_bytes=int(device.buffer.value)), device)
+    # mix's 4,096-B output stays on chip: act moves only its own output (4,096 B) -> 4.096 µs
+    assert math.isclose(layer(result, "act").onchip_seconds, 4.096e-6)
+    assert math.isclose(result.totals.onchip_seconds, 32.768e-6 + 4.096e-6)
+
+
+def test_explain_lines_show_the_arithmetic() -> None:
+    device = parse_device(DEVICE, "a.yaml")
+    moved = traffic(graph())
+    lines = layer_lines(moved, roofline(moved, device), "mix")
+    text = "\n".join(lines)
+    assert "256 kernel (float32) = 256 elements → 1,024 B" in text
+    assert "traffic: 256 + 1,024 + 1,024 = 2,304 elements; 1,024 + 4,096 + 4,096 = 9,216 B" in text
+    assert "32,768 FLOPs / 1 GFLOP/s (float32) = 32.77 µs" in text
+    assert "bound: compute → estimate 32.77 µs" in text
+
+
+def test_hardware_view_on_a_bundled_device() -> None:
+    view = hardware_view("mobilenet_v2", "jetson-orin-nano", weights="int8", activations="int8")
+    assert view.device.name == "jetson-orin-nano-8gb"
+    assert view.roofline.totals.seconds > 0
+    # int8 MACs at the dense 20 TOPS: FLOPs / 2e13 is the matrix time of the whole model
+    assert math.isclose(sum(x.matrix_seconds for x in view.roofline.layers), view.traffic.totals.flops / 20e12)
