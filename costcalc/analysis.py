@@ -19,7 +19,7 @@ class LayerCost:
 
     name: str
     kind: str
-    group: str  # its row in a breakdown by kind: the kind, and a convolution's kernel ("conv 3×3")
+    group: str  # its row in a breakdown by kind, for display: the kind, and a convolution's kernel ("conv 3×3")
     block: str | None  # dotted name of the innermost enclosing block
     depth: int  # number of enclosing blocks
     inputs: tuple[str, ...]
@@ -29,6 +29,7 @@ class LayerCost:
     macs: int
     other_ops: int
     activations: int
+    kernel: tuple[int, ...] | None = None  # a windowed layer's kernel (conv, pools), as data; None for others
 
     @property
     def flops(self) -> int:
@@ -155,6 +156,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
                 macs,
                 other,
                 acts,
+                kind.kernel(node.params),
             )
         )
         while block != TOP:

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .analysis import Analysis, LayerCost
-from .breakdown import kernel_of
+
+
+def _square(kernel: tuple[int, ...] | None) -> int | None:
+    """f of an f×f kernel; None for any other (non-square, 1-D, 3-D, or no kernel)."""
+    if kernel is None or len(kernel) != 2 or kernel[0] != kernel[1]:
+        return None
+    return kernel[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +114,7 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
     by_name_b = {x.name: x for x in separable.layers}
     pairs = []
     for pw in separable.layers:
-        if pw.kind != "conv" or kernel_of(pw) != (1, 1) or len(pw.inputs) != 1:
+        if pw.kind != "conv" or pw.kernel != (1, 1) or len(pw.inputs) != 1:
             continue
         dw = by_name_b.get(pw.inputs[0])
         if dw is None or dw.kind != "depthwise_conv" or len(dw.inputs) != 1:
@@ -118,15 +124,13 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
         pairs.append((shapes_b[dw.inputs[0]], pw.output, dw, pw))
     out = []
     for conv in standard.layers:
-        size = kernel_of(conv)
-        if conv.kind != "conv" or size is None or size[0] != size[1] or size[0] == 1 or len(conv.inputs) != 1:
+        size = _square(conv.kernel)
+        if conv.kind != "conv" or size is None or size == 1 or len(conv.inputs) != 1:
             continue
         for source, target, dw, pw in pairs:
-            if source == shapes_a[conv.inputs[0]] and target == conv.output and kernel_of(dw) == size:
+            if source == shapes_a[conv.inputs[0]] and target == conv.output and dw.kernel == conv.kernel:
                 out.append(
-                    SeparableIdentity(
-                        conv.name, dw.name, pw.name, size[0], conv.output[-1], conv.macs, dw.macs + pw.macs
-                    )
+                    SeparableIdentity(conv.name, dw.name, pw.name, size, conv.output[-1], conv.macs, dw.macs + pw.macs)
                 )
                 break
     return out

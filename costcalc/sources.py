@@ -9,7 +9,9 @@ from pathlib import Path
 from .errors import Location, SpecError, nearest
 from .spec import Spec, parse_spec
 
-MAX_BYTES = 256 * 1024 * 1024
+# Refused before parsing: a larger file could not be answered within the memory budget (about 1 KB
+# per written-out layer while parsing), and no spec within the 50,000-layer limit needs more.
+MAX_BYTES = 8 * 1024 * 1024
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -46,6 +48,15 @@ def decode(data: bytes, file: str) -> str:
         ) from None
 
 
+def check_size(data: bytes, file: str) -> None:
+    if len(data) > MAX_BYTES:
+        raise SpecError(
+            f"the file is larger than {MAX_BYTES // 2**20} MiB (costcalc's limit for a spec)",
+            location=Location(file),
+            expected="a spec of a sensible size",
+        )
+
+
 def read_file(path: Path) -> str:
     file = str(path)
     try:
@@ -55,12 +66,7 @@ def read_file(path: Path) -> str:
             data = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise SpecError(f"cannot read the file: {exc.strerror or exc}", location=Location(file)) from None
-    if len(data) > MAX_BYTES:
-        raise SpecError(
-            f"the file is larger than {MAX_BYTES // 2**20} MiB",
-            location=Location(file),
-            expected="a spec of a sensible size",
-        )
+    check_size(data, file)
     return decode(data, file)
 
 
@@ -89,5 +95,6 @@ def load_spec(ref: str) -> Spec:
     path = resolve(ref)
     if path is None:
         data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        check_size(data, "<stdin>")
         return parse_spec(decode(data, "<stdin>"), "<stdin>", "stdin")
     return parse_spec(read_file(path), str(path), path.stem)

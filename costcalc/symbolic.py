@@ -8,6 +8,7 @@ The explanation therefore cannot disagree with the analysis: it is the same code
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 # how tightly an expression binds: an operand that binds less tightly is put in parentheses
@@ -151,13 +152,16 @@ def note(x: Any, label: str) -> Any:
 
 
 def leaf(value: Any) -> Any:
-    """A number as the start of a formula (ints become Syms; tuples element by element)."""
+    """A number as the start of a formula (ints become Syms; tuples element by element, and the fields
+    of a frozen dataclass such as a layer's resolved window)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
         return Sym(value)
     if isinstance(value, tuple):
         return tuple(leaf(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: leaf(getattr(value, f.name)) for f in fields(value) if f.init})
     return value
 
 

@@ -12,10 +12,12 @@ from .base import (
     LayerKind,
     Param,
     Params,
+    Part,
     Shape,
     Window,
     elements,
     fused_cost,
+    fused_parts,
     positive_int,
     register,
 )
@@ -42,3 +44,7 @@ class FullyConnected(LayerKind):
 
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         return WHOLE_INPUT
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        flatten = [Part("Flatten")] if len(inputs[0]) > 1 else []
+        return [*flatten, Part("Linear", (elements(inputs[0]), p["units"]), {"bias": p["bias"]}), *fused_parts(p, out)]

@@ -10,6 +10,7 @@ from .base import (
     LayerKind,
     Param,
     Params,
+    Part,
     Shape,
     elements,
     number,
@@ -36,6 +37,9 @@ class BatchNorm(LayerKind):
             other_ops=note(2 * elements(out), "batch norm: a·x + b"),
         )
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("BatchNorm2d" if len(out) == 3 else "BatchNorm1d", (out[-1],), {"eps": p["epsilon"]})]
+
 
 @register
 class LocalResponseNorm(LayerKind):
@@ -54,3 +58,6 @@ class LocalResponseNorm(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         # per element: n squares and n − 1 adds for the window sum, then ·α/n, +k, ^β and a divide
         return Cost(other_ops=(2 * p["size"] + 3) * elements(out))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("LocalResponseNorm", (p["size"],), {"alpha": p["alpha"], "beta": p["beta"], "k": p["k"]})]

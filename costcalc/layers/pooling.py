@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .base import (
+    GEOMETRY,
     WHOLE_INPUT,
     Cost,
     LayerKind,
     Param,
     Params,
+    Part,
     Shape,
     Window,
     boolean,
@@ -19,7 +21,7 @@ from .base import (
     register,
     spatial,
 )
-from .windows import resolve_padding, slide, span
+from .windows import SlidingWindow
 
 _WINDOW = {
     "kernel": Param(positive_pair, doc="window size: one number or [h, w]"),
@@ -29,29 +31,20 @@ _WINDOW = {
 }
 
 
-def pool_geometry(p: Params, dilation: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The window's span and the stride (the kernel size unless given), per axis."""
-    kernel = p["kernel"]
-    return (span(kernel[0], dilation[0]), span(kernel[1], dilation[1])), p["stride"] or kernel
+class WindowPool(SlidingWindow):
+    """A pool over f×f windows; its stride defaults to its kernel."""
 
+    window_word = "pool window"
 
-def pool_output(p: Params, inputs: Sequence[Shape], kind: str, dilation: tuple[int, int] = (1, 1)) -> Shape:
-    h, w, c = spatial(inputs[0], kind)
-    window, stride = pool_geometry(p, dilation)
-    pad = resolve_padding(p["padding"], (h, w), window, stride)
-    return (*slide("pool window", (h, w), window, stride, pad, p["ceil_mode"], kernel=p["kernel"]), c)
-
-
-class WindowPool(LayerKind):
-    """A pool over f×f windows (its receptive-field window)."""
+    def stride(self, p: Params) -> tuple[int, int]:
+        return p["stride"] or p["kernel"]
 
     def dilation(self, p: Params) -> tuple[int, int]:
         return (1, 1)
 
-    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
-        spans, stride = pool_geometry(p, self.dilation(p))
-        top, _, left, _ = resolve_padding(p["padding"], inputs[0][:2], spans, stride)
-        return Window(spans, stride, (-top, -left))
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        c = spatial(inputs[0], self.name)[2]
+        return (*self.slide(p, inputs, p["ceil_mode"]), c)
 
 
 @register
@@ -63,13 +56,16 @@ class MaxPool(WindowPool):
     def dilation(self, p: Params) -> tuple[int, int]:
         return p["dilation"]
 
-    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        return pool_output(p, inputs, self.name, p["dilation"])
-
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         kh, kw = p["kernel"]
         oh, ow, c = out
         return Cost(other_ops=oh * ow * c * (kh * kw - 1))  # f·f − 1 comparisons per output
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        g = p[GEOMETRY]
+        pad_parts, pad = g.torch_padding()
+        kwargs = {"stride": g.stride, "padding": pad, "dilation": g.dilation, "ceil_mode": p["ceil_mode"]}
+        return [*pad_parts, Part("MaxPool2d", (g.kernel,), kwargs)]
 
 
 @register
@@ -78,13 +74,16 @@ class AvgPool(WindowPool):
     summary = "average pooling over f×f windows"
     params = dict(_WINDOW)
 
-    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        return pool_output(p, inputs, self.name)
-
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         kh, kw = p["kernel"]
         oh, ow, c = out
         return Cost(other_ops=oh * ow * c * kh * kw)  # f·f − 1 adds and one divide per output
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        g = p[GEOMETRY]
+        pad_parts, pad = g.torch_padding()
+        kwargs = {"stride": g.stride, "padding": pad, "ceil_mode": p["ceil_mode"]}
+        return [*pad_parts, Part("AvgPool2d", (g.kernel,), kwargs)]
 
 
 @register
@@ -102,6 +101,9 @@ class GlobalAvgPool(LayerKind):
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         return WHOLE_INPUT
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveAvgPool2d", (1,))]
+
 
 @register
 class GlobalMaxPool(LayerKind):
@@ -117,6 +119,9 @@ class GlobalMaxPool(LayerKind):
 
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         return WHOLE_INPUT
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveMaxPool2d", (1,))]
 
 
 def adaptive_windows(size: int, out: int) -> int:
@@ -162,6 +167,9 @@ class AdaptiveAvgPool(AdaptivePool):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=window_elements(inputs[0], out))  # per output: window − 1 adds and one divide
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveAvgPool2d", (p["output"],))]
+
 
 @register
 class AdaptiveMaxPool(AdaptivePool):
@@ -170,3 +178,6 @@ class AdaptiveMaxPool(AdaptivePool):
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=window_elements(inputs[0], out) - elements(out))  # window − 1 comparisons per output
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveMaxPool2d", (p["output"],))]

@@ -10,6 +10,7 @@ from .base import (
     LayerKind,
     Param,
     Params,
+    Part,
     Shape,
     Window,
     choice,
@@ -50,6 +51,9 @@ class Identity(Free):
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Identity")]
+
 
 @register
 class Dropout(Free):
@@ -62,6 +66,9 @@ class Dropout(Free):
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Dropout", (p["rate"],))]
+
 
 @register
 class Flatten(Free):
@@ -72,6 +79,9 @@ class Flatten(Free):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return (elements(inputs[0]),)
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Flatten")]
 
 
 @register
@@ -88,6 +98,10 @@ class ZeroPad(Free):
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         top, _, left, _ = p["padding"]
         return Window(offset=(-top, -left))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        top, bottom, left, right = p["padding"]
+        return [Part("ZeroPad2d", ((left, right, top, bottom),))]
 
 
 @register
@@ -109,6 +123,9 @@ class ChannelSlice(Free):
                 expected=f"0 ≤ start < stop ≤ {channels}",
             )
         return (*inputs[0][:-1], stop - start)
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("ChannelSlice", (p["start"], p["stop"]))]
 
 
 @register
@@ -132,6 +149,10 @@ class ChannelSplit(Free):
             raise SpecError(f"index {index} of {parts} parts", expected=f"index < {parts}")
         return (*inputs[0][:-1], channels // parts)
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        width = out[-1]
+        return [Part("ChannelSlice", (p["index"] * width, (p["index"] + 1) * width))]
+
 
 @register
 class ChannelShuffle(Free):
@@ -146,6 +167,9 @@ class ChannelShuffle(Free):
                 f"{channels} channels do not divide into {p['groups']} groups", expected="groups dividing the channels"
             )
         return inputs[0]
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("ChannelShuffle", (p["groups"],))]
 
 
 @register
@@ -177,3 +201,13 @@ class Upsample(LayerKind):
 
         taps = 2 if p["mode"] == "bilinear" else 1
         return Window((taps, taps), (Fraction(inputs[0][0], out[0]), Fraction(inputs[0][1], out[1])))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        kwargs: dict = {"mode": p["mode"]}
+        if p["size"] is not None:
+            kwargs["size"] = p["size"]
+        else:
+            kwargs["scale_factor"] = tuple(float(s) for s in p["scale"])
+        if p["mode"] == "bilinear":
+            kwargs["align_corners"] = False
+        return [Part("Upsample", (), kwargs)]

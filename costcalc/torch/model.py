@@ -12,7 +12,7 @@ from torch import nn
 
 from ..graph import Graph
 from . import modules
-from .builders import Part, parts_for
+from .parts import build_part, is_helper, layer_parts, part_code
 
 
 def attribute_names(graph: Graph) -> list[str]:
@@ -32,18 +32,6 @@ def attribute_names(graph: Graph) -> list[str]:
     return names
 
 
-def layer_parts(graph: Graph) -> list[list[Part]]:
-    """The parts of every node but the input (which has none)."""
-    out = []
-    for node in graph.nodes:
-        if node.kind == "input":
-            out.append([])
-            continue
-        inputs = [graph.nodes[i].shape for i in node.inputs]
-        out.append(parts_for(node.kind, dict(node.params), inputs, node.shape))
-    return out
-
-
 class SpecModule(nn.Module):
     """The layers of a spec in a ModuleDict (keyed by attribute_names), run in the graph's order."""
 
@@ -55,7 +43,7 @@ class SpecModule(nn.Module):
         for node, name, parts in zip(graph.nodes, names, layer_parts(graph)):
             if node.kind == "input":
                 continue
-            built = [p.build() for p in parts]
+            built = [build_part(p) for p in parts]
             self.layers[name] = built[0] if len(built) == 1 else nn.Sequential(*built)
             self.plan.append((name, [names[i] for i in node.inputs]))
         self.input_name = names[0]
@@ -89,7 +77,7 @@ def module_code(graph: Graph, class_name: str = "Net") -> str:
     """Runnable PyTorch code for the spec: any helper modules it needs, then one nn.Module class."""
     names = attribute_names(graph)
     all_parts = layer_parts(graph)
-    helpers = sorted({p.cls for parts in all_parts for p in parts if p.helper})
+    helpers = sorted({p.cls for parts in all_parts for p in parts if is_helper(p)})
     shape = graph.input_shape
     example = f"(1, {shape[2]}, {shape[0]}, {shape[1]})" if len(shape) == 3 else f"(1, {shape[0]})"
     lines = [
@@ -106,7 +94,7 @@ def module_code(graph: Graph, class_name: str = "Net") -> str:
     for node, name, parts in zip(graph.nodes, names, all_parts):
         if not parts:
             continue
-        built = parts[0].code() if len(parts) == 1 else "nn.Sequential(" + ", ".join(p.code() for p in parts) + ")"
+        built = part_code(parts[0]) if len(parts) == 1 else "nn.Sequential(" + ", ".join(map(part_code, parts)) + ")"
         lines.append(f"        self.{name} = {built}  # {node.name}: {node.kind}")
     lines += ["", f"    def forward(self, {names[0]}):"]
     for node, name in zip(graph.nodes, names):
