@@ -160,7 +160,7 @@ def traffic(
         out_dtype.append(own)
 
         # stored values: kernels, bias, the rest; a fused batch norm folds into the bias when integer
-        kernel = sum(e for e, _ in access.kernels)
+        kernel = sum(e for e, _ in access.weights)
         bias = access.bias
         other = cost.params + cost.non_trainable - kernel - bias
         if access.fused_norm and precision.folds(w):
@@ -171,12 +171,12 @@ def traffic(
         groups = 0
         scale = 0
         if is_integer(w):
-            for _, channels in access.kernels:
+            for _, channels in access.weights:
                 g = channels if precision.scales == "per_channel" else 1
                 groups += g
                 scale += SCALE_BYTES * g + packed_bytes(g, w)
         operand = input_dtypes[0] if input_dtypes else a  # what the weights multiply
-        b_dtype = bias_dtype(w, operand) if access.kernels else w
+        b_dtype = bias_dtype(w, operand) if access.weights else w
         stored_dtype = "float32" if is_integer(w) else w  # batch-norm values and slopes stay float
 
         # activations: inputs in their producers' types; an intermediate (separable conv) in the layer's own
@@ -187,7 +187,7 @@ def traffic(
             in_bytes = sum(packed_bytes(e, t) for e, t in zip(in_elements, input_dtypes))
             extra = access.reads * batch - sum(in_elements)
             in_bytes += packed_bytes(extra, a) if extra > 0 else 0
-        has_macs = bool(access.kernels)
+        has_macs = bool(access.weights)
         macs = cost.macs * batch
         rows.append(
             dict(
@@ -205,7 +205,7 @@ def traffic(
                 scale_groups=groups,
                 input_elements=access.reads * batch,
                 output_elements=access.writes * batch,
-                kernel_bytes=sum(packed_bytes(e, w) for e, _ in access.kernels),
+                kernel_bytes=sum(packed_bytes(e, w) for e, _ in access.weights),
                 bias_bytes=bias * bits(b_dtype) // 8,
                 other_bytes=packed_bytes(other, stored_dtype),
                 scale_bytes=scale,

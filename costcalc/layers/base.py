@@ -47,7 +47,7 @@ class Access:
 
     ``reads``: activation elements it reads from its inputs; ``writes``: elements it writes to its output
     (each tensor moved once; a fused batch norm or activation works on the output before it is written);
-    ``kernels``: each multiplicative weight tensor as (elements, output channels), the part that
+    ``weights``: each multiplicative weight tensor (kernel) as (elements, output channels), the part that
     quantization shrinks and per-channel scales attach to; ``bias``: bias elements; ``fused_norm``: the
     channels of a fused batch norm (bn: true), whose stored values fold into a bias in an integer model.
     The layer's other stored values (batch-norm γ, β and running stats, PReLU slopes) are its params and
@@ -56,7 +56,7 @@ class Access:
 
     reads: int
     writes: int
-    kernels: tuple[tuple[int, int], ...] = ()
+    weights: tuple[tuple[int, int], ...] = ()
     bias: int = 0
     fused_norm: int = 0
 
@@ -372,7 +372,7 @@ class LayerKind:
         (elementwise layers, merges, channel operations), so the field is the inputs' widest."""
         return None
 
-    def kernels(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
         """Its multiplicative weight tensors as (elements, output channels); none for most kinds."""
         return ()
 
@@ -381,13 +381,13 @@ class LayerKind:
         the weights read once; a view moves nothing (its reader reads the tensor it views)."""
         if self.view:
             return Access(0, 0)
-        kernels = self.kernels(p, inputs, out)
+        weights = self.weight_tensors(p, inputs, out)
         channels = out[-1]
         return Access(
             sum(elements(s) for s in inputs),
             elements(out),
-            kernels,
-            channels if kernels and p.get("bias") else 0,
+            weights,
+            channels if weights and p.get("bias") else 0,
             channels if p.get("bn") else 0,
         )
 

@@ -119,7 +119,7 @@ class Conv(Convolution):
         conv = Cost(params=per_output * filters, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
 
-    def kernels(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
         kh, kw = p["kernel"]
         return ((kh * kw * per_group(inputs[0][2], p["groups"]) * out[2], out[2]),)
 
@@ -152,7 +152,7 @@ class DepthwiseConv(Convolution):
         conv = Cost(params=kh * kw * channels, macs=macs)
         return conv + bias_cost(p, channels, oh * ow) + fused_cost(p, out)
 
-    def kernels(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
         kh, kw = p["kernel"]
         return ((kh * kw * out[2], out[2]),)
 
@@ -185,7 +185,7 @@ class SeparableConv(Convolution):
         pointwise = Cost(params=middle * filters, macs=note(oh * ow * filters * middle, "pointwise"))
         return depthwise + pointwise + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
 
-    def kernels(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
         kh, kw = p["kernel"]
         middle = inputs[0][2] * p["multiplier"]
         return ((kh * kw * middle, middle), (middle * out[2], out[2]))
@@ -195,7 +195,7 @@ class SeparableConv(Convolution):
         oh, ow, _ = out
         middle = oh * ow * inputs[0][2] * p["multiplier"]
         plain = super().access(p, inputs, out)
-        return Access(plain.reads + middle, plain.writes + middle, plain.kernels, plain.bias, plain.fused_norm)
+        return Access(plain.reads + middle, plain.writes + middle, plain.weights, plain.bias, plain.fused_norm)
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         c = inputs[0][2]
@@ -252,7 +252,7 @@ class ConvTranspose(Convolution):
         conv = Cost(params=c * per_input, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
 
-    def kernels(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
         kh, kw = p["kernel"]
         return ((inputs[0][2] * kh * kw * per_group(out[2], p["groups"]), out[2]),)
 
