@@ -123,3 +123,18 @@ def test_hardware_view_on_a_bundled_device() -> None:
     assert view.roofline.totals.seconds > 0
     # int8 MACs at the dense 20 TOPS: FLOPs / 2e13 is the matrix time of the whole model
     assert math.isclose(sum(x.matrix_seconds for x in view.roofline.layers), view.traffic.totals.flops / 20e12)
+
+
+def test_roofline_chart() -> None:
+    pytest.importorskip("matplotlib")
+    from costcalc.hardware.chart import roofline_chart
+
+    view = hardware_view("resnet18", "t4")
+    svg = roofline_chart(view.roofline, view.traffic).decode()
+    assert "resnet18 on NVIDIA T4 16 GB (GPU)" in svg
+    heaviest = max(view.roofline.layers, key=lambda x: x.seconds).name
+    assert heaviest in svg
+    assert "conv (20)" in svg and "fc (1)" in svg  # the legend counts the points of each kind
+    assert "float32 8.1 TFLOP/s" in svg
+    assert roofline_chart(view.roofline, view.traffic) == svg.encode()  # reproducible
+    assert roofline_chart(view.roofline, view.traffic, "png").startswith(b"\x89PNG")

@@ -9,6 +9,7 @@ Core: imports neither typer nor rich; PyTorch only in probe and measure, matplot
 """
 
 from .calibrate import Calibration, calibrate
+from .chart import roofline_chart
 from .device import Device, DeviceError, Figure, bundled_devices, load_device, read_device
 from .dtypes import DTYPE_BITS, LayerDtypes, Precision
 from .measurements import Measurements, ModelMeasurement, load_measurements, measurements_text
@@ -48,5 +49,6 @@ __all__ = [
     "read_device",
     "ridge",
     "roofline",
+    "roofline_chart",
     "traffic",
 ]
