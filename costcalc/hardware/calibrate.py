@@ -6,7 +6,9 @@ its share of its model's measured time (so every model counts once, and its heav
 each kind and each candidate overhead (0, then a geometric grid from 0.1 µs to about 100 µs) the best
 efficiency is found on log(efficiency) by a coarse grid refined by golden-section search; the pair
 with the least error wins. A ``default`` pair, fitted on every layer, serves kinds the measurements
-did not show.
+did not show. Last, one factor common to every kind is fitted on the models' whole times (the mean log
+ratio of measured to estimated): a layer timed alone sees caches and contention that a whole pass
+does not, and the whole time is what the estimate is judged on.
 
 Only the models named in ``train`` are fitted (all by default); the others are evaluation only, so
 that the report can say how the fitted profile does on models it never saw.
@@ -81,11 +83,13 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
         raise CalibrationError(f"--train names specs the measurements do not hold: {', '.join(unknown)}")
     bare = replace(device, efficiency={}, overhead={})
     rows: list[tuple[str, float, float, float]] = []  # kind, roofline seconds, measured seconds, weight
+    model_rows: dict[str, list[tuple[str, float]]] = {}  # spec -> (kind, roofline seconds) of every layer that runs
     for model in measured.models:
         if model.spec not in train:
             continue
         graph = build_spec_graph(model.spec)
         times = roofline(traffic(graph, Precision(measured.dtype, measured.dtype), measured.batch), bare)
+        model_rows[model.spec] = [(x.kind, x.roofline_seconds) for x in times.layers if x.bound != "none"]
         kept = [
             (x, model.layers[x.name]) for x in times.layers if x.bound != "none" and model.layers.get(x.name, 0) > 0
         ]
@@ -98,6 +102,12 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
         by_kind[kind].append((r, m, w))
     by_kind["default"] = [(r, m, w) for _, r, m, w in rows]
     fitted = {kind: _best_fit(data) for kind, data in by_kind.items()}
+    # one factor on every kind, fitted on the models' whole times (what the estimate is judged on): layer
+    # by layer, each layer's clock sees caches and contention a whole pass does not; dividing every
+    # efficiency and multiplying every overhead by s multiplies each estimate by s
+    wholes = [(m.seconds, _estimate(model_rows[m.spec], fitted)) for m in measured.models if m.spec in model_rows]
+    scale = math.exp(sum(math.log(seen / guess) for seen, guess in wholes) / len(wholes))
+    fitted = {kind: (e / scale, o * scale) for kind, (e, o) in fitted.items()}
     when = when or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
     source = (
         f"fitted by costcalc device calibrate on {when} from {measured.file or 'measurements'} "
@@ -128,6 +138,14 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
         len(rows),
         tuple(fits),
     )
+
+
+def _estimate(layers: list[tuple[str, float]], fitted: dict[str, tuple[float, float]]) -> float:
+    total = 0.0
+    for kind, seconds in layers:
+        e, o = fitted.get(kind, fitted["default"])
+        total += seconds / e + o
+    return total
 
 
 def _best_fit(data: list[tuple[float, float, float]]) -> tuple[float, float]:

@@ -2,8 +2,8 @@
 of several runs, with the thread count fixed. Needs PyTorch (imported here only).
 
 Layer times come from running the module's own plan layer by layer with a clock around each call (on
-CUDA, synchronised after each); the whole-model time is a plain forward pass, timed on its own (all
-whole passes first, then the layer-by-layer ones), so the per-layer clock reads do not slow it.
+CUDA, synchronised after each); the whole-model time is a plain forward pass, timed on its own (each
+followed by a layer-by-layer pass), so the per-layer clock reads do not slow it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,18 @@ from .measurements import ModelMeasurement
 
 
 def measure_spec(
-    spec: str, runs: int = 10, warmup: int = 2, device: str = "cpu", min_seconds: float = 0.0, batch: int = 1
+    spec: str,
+    runs: int = 10,
+    warmup: int = 2,
+    device: str = "cpu",
+    min_seconds: float = 0.0,
+    batch: int = 1,
+    statistic: str = "median",
 ) -> ModelMeasurement:
-    """Median seconds of the whole model and of each layer (by costcalc's layer names) over ``runs`` runs
-    (more, up to 10 × runs, until the runs took ``min_seconds``)."""
+    """Seconds of the whole model and of each layer (by costcalc's layer names) over ``runs`` runs (more, up
+    to 10 × runs, until the runs took ``min_seconds``): their median, or with ``statistic="min"`` the
+    fastest (what the machine does when nothing else runs on it: other processes only ever add time)."""
+    summary = {"median": statistics.median, "min": min}[statistic]
     import torch
 
     from ..torch.model import attribute_names, build_module
@@ -36,8 +44,8 @@ def measure_spec(
         for _ in range(warmup):
             module(x)
             _by_layer(module, x, sync)
-        # whole passes in one block, then layer-by-layer passes in another: alternating the two
-        # disturbs the caches each leaves for the next
+        # a whole pass, then a layer-by-layer pass, alternately: on a shared machine both see the same
+        # spells of contention, so the layers' sum and the whole stay comparable
         spent = 0.0
         while len(whole) < runs or (spent < min_seconds and len(whole) < 10 * runs):
             start = time.perf_counter()
@@ -45,12 +53,9 @@ def measure_spec(
             sync()
             whole.append(time.perf_counter() - start)
             spent += whole[-1]
-        for _ in range(len(whole)):
             for name, seconds in _by_layer(module, x, sync).items():
                 layers[names[name]].append(seconds)
-    return ModelMeasurement(
-        spec, statistics.median(whole), {name: statistics.median(times) for name, times in layers.items()}
-    )
+    return ModelMeasurement(spec, summary(whole), {name: summary(times) for name, times in layers.items()})
 
 
 def _by_layer(module: Any, x: Any, sync: Any) -> dict[str, float]:

@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
     parser.add_argument("--runs", type=int, default=10, help="timed runs per model (default 10; the median is kept)")
     parser.add_argument("--min-seconds", type=float, default=0.5, help="keep running a model until this long")
+    parser.add_argument(
+        "--statistic", choices=("median", "min"), default="median", help="what each figure keeps of the runs"
+    )
     parser.add_argument("--profile", help="a device profile to use instead of probing now")
     parser.add_argument("--specs", nargs="*", help="the specs (default: every bundled spec)")
     parser.add_argument("--train", nargs="*", help="the specs to calibrate on (default: every other, in name order)")
@@ -77,7 +80,9 @@ def main() -> None:
     models = []
     for spec in specs:
         started = time.perf_counter()
-        models.append(measure_spec(spec, runs=args.runs, device=args.device, min_seconds=args.min_seconds))
+        models.append(
+            measure_spec(spec, args.runs, device=args.device, min_seconds=args.min_seconds, statistic=args.statistic)
+        )
         print(f"  measured {spec:24} {models[-1].seconds * 1e3:10.3f} ms  ({time.perf_counter() - started:.1f} s)")
     measured = Measurements(
         device=args.device,
@@ -86,7 +91,7 @@ def main() -> None:
         batch=1,
         runs=args.runs,
         backend=f"torch {torch.__version__}",
-        statistic="median",
+        statistic=args.statistic,
         models=tuple(models),
         file=str(out / "measurements.json"),
     )
