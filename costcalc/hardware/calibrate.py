@@ -142,9 +142,9 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
 
 def _estimate(layers: list[tuple[str, float]], fitted: dict[str, tuple[float, float]]) -> float:
     total = 0.0
-    for kind, seconds in layers:
+    for kind, roofline_seconds in layers:
         e, o = fitted.get(kind, fitted["default"])
-        total += seconds / e + o
+        total += roofline_seconds / e + o
     return total
 
 
