@@ -138,3 +138,16 @@ def test_roofline_chart() -> None:
     assert "float32 8.1 TFLOP/s" in svg
     assert roofline_chart(view.roofline, view.traffic) == svg.encode()  # reproducible
     assert roofline_chart(view.roofline, view.traffic, "png").startswith(b"\x89PNG")
+
+
+def test_a_runtime_that_does_not_fuse_runs_batch_norm_and_activation_as_passes() -> None:
+    """conv + bn + relu on 8×8×16 → 16: the output is 4,096 B; batch norm 2 ops and relu 1 per element.
+    Fused (default): one pass. fuses: false: two more passes over the output, each max(ops / 1e9,
+    8,192 B / 1e9): bn max(2,048 ns, 8,192 ns) = 8.192 µs, relu max(1,024 ns, 8,192 ns) = 8.192 µs."""
+    net = "input: [8, 8, 16]\nlayers:\n  - {kind: conv, name: c, filters: 16, kernel: 1, bias: false, bn: true, activation: relu}\n"
+    moved = traffic(build_graph(parse_spec(net, "n.yaml", "n")))
+    fused = layer(roofline(moved, parse_device(DEVICE, "a.yaml")), "c")
+    eager = layer(roofline(moved, parse_device(DEVICE + "fuses: false\n", "b.yaml")), "c")
+    assert math.isclose(fused.vector_seconds, 3 * 1024 / 1e9) and fused.fused_seconds == 0
+    assert eager.vector_seconds == 0 and math.isclose(eager.fused_seconds, 2 * 8.192e-6)
+    assert math.isclose(eager.seconds, 32.768e-6 + 16.384e-6)  # the conv's own roofline, then two passes

@@ -21,6 +21,8 @@ A profile (YAML)::
 ``overhead`` is one figure for every layer, or, like ``efficiency``, a figure per layer kind (with
 ``default`` for the kinds not listed).
     missing: what the vendor does not publish, and so is left out
+    fuses: false                          # optional: the runtime runs a fused batch norm / activation as
+                                          # passes of their own (PyTorch eager); default true
 
 Every figure takes ``value`` and ``source`` (a key of ``sources``), and optionally ``note``, ``sparse``
 (the vendor's sparse figure, recorded and never used) and ``derived`` (the formula, when the figure is
@@ -56,6 +58,7 @@ TOP_KEYS = (
     "efficiency",
     "missing",
     "threads",
+    "fuses",
 )
 FIGURE_KEYS = ("value", "source", "note", "sparse", "derived")
 DEVICE_KINDS = ("gpu", "cpu", "npu", "mcu")
@@ -97,6 +100,9 @@ class Device:
     missing: str = ""
     aliases: tuple[str, ...] = ()
     threads: int | None = None
+    # the runtime applies a fused batch norm and activation to a layer's output before writing it (true),
+    # or runs each as a pass of its own over the output, as PyTorch's eager mode does (false)
+    fuses: bool = True
     file: str = ""
 
     def peak_for(self, dtype: str) -> tuple[str, Figure]:
@@ -252,6 +258,9 @@ class _Reader:
         efficiency = self.by_kind(data, "efficiency", sources, "fraction")
         aliases = self.aliases(data)
         threads = self.threads(data)
+        fuses = data.get("fuses", True)
+        if not isinstance(fuses, bool):
+            self.fail(data.marks["fuses"], f"'fuses' is {describe(fuses)}", expected="true or false")
         self.errors.raise_if_any()
         return Device(
             name=name,
@@ -268,6 +277,7 @@ class _Reader:
             missing=self.text(data, "missing"),
             aliases=aliases,
             threads=threads,
+            fuses=fuses,
             file=self.file,
         )
 

@@ -49,6 +49,11 @@ def time_lines(r: LayerTime) -> list[str]:
         f"compute: {compute} = {seconds(r.compute_seconds)}",
         f"memory: {r.bytes:,} B / {short(r.bandwidth, 'B/s')} = {seconds(r.memory_seconds)}",
     ]
+    if r.fused_seconds:
+        lines.append(
+            f"unfused passes (batch norm / activation, each reading and writing the output again): "
+            f"{seconds(r.fused_seconds)}"
+        )
     estimate = f"{seconds(r.roofline_seconds)}"
     if r.efficiency != 1.0 or r.overhead_seconds:
         estimate += f" / {r.efficiency:.3g} + {seconds(r.overhead_seconds)} = {seconds(r.seconds)}"

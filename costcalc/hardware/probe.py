@@ -304,6 +304,9 @@ def probe_device(result: ProbeResult) -> Device:
         overhead={kind: Figure(m.value, "probe", seconds(m.value), note=m.how) for kind, m in result.overhead.items()},
         missing=("not measured: " + missing) if missing else "",
         threads=result.threads,
+        # measured through PyTorch's eager mode, which runs a batch norm and an activation after a conv
+        # as kernels of their own; NumPy has no layers at all, so the same holds for what it measures
+        fuses=False,
     )
 
 

@@ -8,6 +8,9 @@ Per layer:
   memory time  = bytes / bandwidth
   bound        = compute or memory, whichever time is longer ("none" when both are 0)
   roofline     = max(compute time, memory time)
+                 (+ on a runtime that does not fuse, fuses: false, each operation fused onto the output,
+                 batch norm or activation, as a pass of its own: max(its ops / vector rate, 2 × output
+                 bytes / bandwidth); its ops leave the vector time)
   estimate     = roofline / efficiency(kind) + overhead     (efficiency 1 and overhead 0 unless the profile
                                                               gives them: calibrated, or probed)
 """
@@ -38,6 +41,7 @@ class LayerTime:
     efficiency: float
     overhead_seconds: float
     onchip_memory_seconds: float  # memory time of the on-chip traffic figure
+    fused_seconds: float = 0.0  # on a runtime that does not fuse: the separate passes of the fused operations
 
     @property
     def compute_seconds(self) -> float:
@@ -51,7 +55,7 @@ class LayerTime:
 
     @property
     def roofline_seconds(self) -> float:
-        return max(self.compute_seconds, self.memory_seconds)
+        return max(self.compute_seconds, self.memory_seconds) + self.fused_seconds
 
     @property
     def seconds(self) -> float:
@@ -65,7 +69,8 @@ class LayerTime:
         """The estimate with the on-chip traffic figure (a lower bound, as that figure is)."""
         if self.bound == "none":
             return 0.0
-        return max(self.compute_seconds, self.onchip_memory_seconds) / self.efficiency + self.overhead_seconds
+        onchip = max(self.compute_seconds, self.onchip_memory_seconds) + self.fused_seconds
+        return onchip / self.efficiency + self.overhead_seconds
 
     @property
     def attainable(self) -> float:
@@ -107,6 +112,12 @@ def roofline(traffic: Traffic, device: Device) -> Roofline:
         vector_dtype, vector = device.vector_for(row.activations_dtype)
         efficiency = device.efficiency_of(row.kind)
         overhead = device.overhead_of(row.kind)
+        other_ops, fused = row.other_ops, 0.0
+        if not device.fuses:
+            # each fused operation reads and writes the whole output again, at its own roofline
+            passes = row.fused_other_ops
+            other_ops -= sum(passes)
+            fused = sum(max(ops / vector.value, 2 * row.output_bytes / bandwidth) for ops in passes)
         layers.append(
             LayerTime(
                 name=row.name,
@@ -114,17 +125,18 @@ def roofline(traffic: Traffic, device: Device) -> Roofline:
                 compute_dtype=dtype,
                 vector_dtype=vector_dtype,
                 flops=row.flops,
-                other_ops=row.other_ops,
+                other_ops=other_ops,
                 bytes=row.bytes,
                 peak=peak.value,
                 vector_rate=vector.value,
                 bandwidth=bandwidth,
                 matrix_seconds=row.flops / peak.value,
-                vector_seconds=row.other_ops / vector.value,
+                vector_seconds=other_ops / vector.value,
                 memory_seconds=row.bytes / bandwidth,
                 efficiency=efficiency.value if efficiency else 1.0,
                 overhead_seconds=overhead.value if overhead else 0.0,
                 onchip_memory_seconds=row.onchip_bytes / bandwidth,
+                fused_seconds=fused,
             )
         )
     compute = [x for x in layers if x.bound == "compute"]

@@ -113,7 +113,15 @@ _ALL = (
         "",
         "compute when compute time ≥ memory time, else memory; none for a layer that moves and computes nothing",
     ),
-    Quantity("roofline_seconds", "roofline time", "s", "max(compute time, memory time)"),
+    Quantity(
+        "fused_seconds",
+        "unfused passes",
+        "s",
+        "on a runtime that does not fuse (profile fuses: false, e.g. PyTorch eager): each batch norm or activation "
+        "fused onto a layer's output as a pass of its own, max(its ops / vector rate, 2 × output bytes / "
+        "bandwidth); its ops then leave the vector time. 0 on a runtime that fuses (the default)",
+    ),
+    Quantity("roofline_seconds", "roofline time", "s", "max(compute time, memory time) + unfused passes"),
     Quantity(
         "efficiency",
         "efficiency",

@@ -47,6 +47,8 @@ def device_text(device: Device, header: str = "") -> str:
         lines.append(f"description: {_q(device.description)}")
     if device.threads is not None:
         lines.append(f"threads: {device.threads}")
+    if not device.fuses:
+        lines.append("fuses: false  # fused batch norm and activation run as passes of their own")
     lines.append("sources:")
     lines += [f"  {key}: {_q(text)}" for key, text in device.sources.items()]
     lines.append("peak:")
@@ -104,5 +106,6 @@ def device_dict(device: Device) -> dict:
         "sources": dict(device.sources),
         "missing": device.missing,
         "threads": device.threads,
+        "fuses": device.fuses,
         "file": device.file,
     }

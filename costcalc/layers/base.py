@@ -49,7 +49,9 @@ class Access:
     (each tensor moved once; a fused batch norm or activation works on the output before it is written);
     ``weights``: each multiplicative weight tensor (kernel) as (elements, output channels), the part that
     quantization shrinks and per-channel scales attach to; ``bias``: bias elements; ``fused_norm``: the
-    channels of a fused batch norm (bn: true), whose stored values fold into a bias in an integer model.
+    channels of a fused batch norm (bn: true), whose stored values fold into a bias in an integer model;
+    ``fused``: the other ops of each elementwise operation fused onto the output (batch norm, then the
+    activation), for a runtime that runs them as passes of their own.
     The layer's other stored values (batch-norm γ, β and running stats, PReLU slopes) are its params and
     non-trainable values less the kernels and bias.
     """
@@ -59,6 +61,7 @@ class Access:
     weights: tuple[tuple[int, int], ...] = ()
     bias: int = 0
     fused_norm: int = 0
+    fused: tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------- values -> typed parameters
@@ -389,6 +392,7 @@ class LayerKind:
             weights,
             channels if weights and p.get("bias") else 0,
             channels if p.get("bn") else 0,
+            fused_ops(p, out),
         )
 
 
@@ -427,6 +431,16 @@ def fused_parts(p: Params, out: Shape) -> list[Part]:
         kind = KINDS[activation]
         parts += kind.torch(kind.defaults(), (out,), out)
     return parts
+
+
+def fused_ops(p: Params, out: Shape) -> tuple[int, ...]:
+    """The other ops of each operation fused onto a layer's output: its batch norm, then its activation."""
+    ops = []
+    for name in ("batch_norm" if p.get("bn") else None, p.get("activation")):
+        if name:
+            kind = KINDS[name]
+            ops.append(kind.cost(kind.defaults(), (out,), out).other_ops)
+    return tuple(ops)
 
 
 FUSED_PARAMS: dict[str, Param] = {

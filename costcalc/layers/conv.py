@@ -195,7 +195,9 @@ class SeparableConv(Convolution):
         oh, ow, _ = out
         middle = oh * ow * inputs[0][2] * p["multiplier"]
         plain = super().access(p, inputs, out)
-        return Access(plain.reads + middle, plain.writes + middle, plain.weights, plain.bias, plain.fused_norm)
+        return Access(
+            plain.reads + middle, plain.writes + middle, plain.weights, plain.bias, plain.fused_norm, plain.fused
+        )
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         c = inputs[0][2]
