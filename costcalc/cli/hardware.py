@@ -46,10 +46,15 @@ def devices(
     if device is not None:
         typer.echo(_details(chosen[0]))
         return
+    import shutil
+    import textwrap
+
+    width = max(60, shutil.get_terminal_size((100, 24)).columns)
+    indent = " " * 27
     for d in chosen:
         typer.echo(f"{d.name:22} {d.kind:4} {d.title}")
-        typer.echo(f"{'':27} {_rates(d)}")
-        typer.echo(f"{'':27} sources: {', '.join(d.sources)}")
+        for text in (_rates(d), f"sources: {', '.join(d.sources)}"):
+            typer.echo(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent + "  "))
     typer.echo(
         "\n`costcalc devices NAME` shows each figure with its source; --device NAME (or a profile file) uses one."
     )
