@@ -55,9 +55,7 @@ def devices(
         typer.echo(f"{d.name:22} {d.kind:4} {d.title}")
         for text in (_rates(d), f"sources: {', '.join(d.sources)}"):
             typer.echo(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent + "  "))
-    typer.echo(
-        "\n`costcalc devices NAME` shows each figure with its source; --device NAME (or a profile file) uses one."
-    )
+    typer.echo("\n`costcalc devices NAME` shows each figure with its source.")
 
 
 def _rates(d) -> str:  # type: ignore[no-untyped-def]
