@@ -161,3 +161,14 @@ def test_whole_model_times_set_one_common_factor(tmp_path: Path) -> None:
     assert math.isclose(fit.efficiency["conv"], 0.5 / 1.2, rel_tol=1e-3)
     assert math.isclose(fit.overhead["relu"], OVERHEADS[10] * 1.2, rel_tol=1e-3)
     assert fit.mape("calibrated") < 0.1
+
+
+def test_measure_command_times_each_layer(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    out = tmp_path / "m.json"
+    result = run("device", "measure", "one_by_one", "mobilenet_separable", "--runs", "2", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    measured = load_measurements(out)
+    assert [m.spec for m in measured.models] == ["one_by_one", "mobilenet_separable"]
+    assert set(measured.models[1].layers) == {"depthwise", "pointwise"}  # costcalc's layer names
+    assert all(m.seconds > 0 for m in measured.models) and measured.threads == 1
