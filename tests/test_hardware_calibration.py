@@ -172,3 +172,15 @@ def test_measure_command_times_each_layer(tmp_path: Path) -> None:
     assert [m.spec for m in measured.models] == ["one_by_one", "mobilenet_separable"]
     assert set(measured.models[1].layers) == {"depthwise", "pointwise"}  # costcalc's layer names
     assert all(m.seconds > 0 for m in measured.models) and measured.threads == 1
+
+
+def test_the_cpu_clock_needs_one_thread() -> None:
+    from costcalc.hardware.clocks import ClockError, clock
+
+    assert clock("cpu", 1) is not clock("wall", 1)
+    with pytest.raises(ClockError, match="--threads 1"):
+        clock("cpu", 2)
+    with pytest.raises(ClockError, match="--threads 1"):
+        clock("cpu", 1, "cuda")
+    result = run("device", "probe", "--quick", "--threads", "2", "--clock", "cpu")
+    assert result.exit_code == 2 and "--threads 1" in result.stderr

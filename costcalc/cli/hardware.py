@@ -108,6 +108,9 @@ def probe(
     ] = None,
     target: Annotated[str, typer.Option("--target", help="cpu, or cuda (a GPU; untested here).")] = "cpu",
     quick: Annotated[bool, typer.Option("--quick", help="Small sizes: a first look in a second or two.")] = False,
+    clock: Annotated[
+        str, typer.Option("--clock", help="wall (elapsed), or cpu: the thread's CPU time (--threads 1 only).")
+    ] = "wall",
 ) -> None:
     """Measure this machine and write a device profile: peak FLOP/s of a large matmul per dtype (PyTorch,
     else NumPy), the streaming bandwidth of a large copy, the rate of in-cache elementwise work, the fixed
@@ -118,7 +121,7 @@ def probe(
     from ..hardware.probe import probe as measure
     from ..hardware.probe import profile_text
 
-    emit(profile_text(measure(threads=threads, quick=quick, target=target)), output)
+    emit(profile_text(measure(threads=threads, quick=quick, target=target, clock_name=clock)), output)
 
 
 @device_app.command()
@@ -128,6 +131,9 @@ def measure(
     runs: Annotated[int, typer.Option("--runs", min=1, help="Timed runs per model; the median is kept.")] = 10,
     threads: Annotated[int, typer.Option("--threads", min=1, help="torch.set_num_threads.")] = 1,
     target: Annotated[str, typer.Option("--target", help="cpu, or cuda (untested here).")] = "cpu",
+    clock: Annotated[
+        str, typer.Option("--clock", help="wall (elapsed), or cpu: the thread's CPU time (--threads 1 only).")
+    ] = "wall",
 ) -> None:
     """Time specs in PyTorch (the torch extra): the median of whole forward passes and of each layer,
     written as a measurement file for `costcalc device calibrate`.

@@ -111,7 +111,8 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
     when = when or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
     source = (
         f"fitted by costcalc device calibrate on {when} from {measured.file or 'measurements'} "
-        f"({measured.backend}, {measured.threads} thread(s), {measured.statistic} of {measured.runs} runs); "
+        f"({measured.backend}, {measured.threads} thread(s), {measured.statistic} of {measured.runs} runs, "
+        f"{measured.clock} clock); "
         f"fitted on {len(train)} models: {', '.join(train)}"
     )
     counts = {kind: len(data) for kind, data in by_kind.items()}

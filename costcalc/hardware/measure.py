@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from ..api import build_spec_graph
+from .clocks import clock
 from .measurements import ModelMeasurement
 
 
@@ -24,15 +25,18 @@ def measure_spec(
     min_seconds: float = 0.0,
     batch: int = 1,
     statistic: str = "median",
+    clock_name: str = "wall",
 ) -> ModelMeasurement:
     """Seconds of the whole model and of each layer (by costcalc's layer names) over ``runs`` runs (more, up
     to 10 × runs, until the runs took ``min_seconds``): their median, or with ``statistic="min"`` the
-    fastest (what the machine does when nothing else runs on it: other processes only ever add time)."""
+    fastest (what the machine does when nothing else runs on it: other processes only ever add time).
+    ``clock_name`` 'cpu' reads the thread's CPU time instead of the wall clock (one thread; clocks.py)."""
     summary = {"median": statistics.median, "min": min}[statistic]
     import torch
 
     from ..torch.model import attribute_names, build_module
 
+    now = clock(clock_name, torch.get_num_threads(), "cuda" if device.startswith("cuda") else "cpu")
     graph = build_spec_graph(spec)
     module = build_module(graph).eval().to(device)
     names = dict(zip(attribute_names(graph), (node.name for node in graph.nodes)))
@@ -43,28 +47,28 @@ def measure_spec(
     with torch.inference_mode():
         for _ in range(warmup):
             module(x)
-            _by_layer(module, x, sync)
+            _by_layer(module, x, sync, now)
         # a whole pass, then a layer-by-layer pass, alternately: on a shared machine both see the same
         # spells of contention, so the layers' sum and the whole stay comparable
         spent = 0.0
         while len(whole) < runs or (spent < min_seconds and len(whole) < 10 * runs):
-            start = time.perf_counter()
+            start = now()
             module(x)
             sync()
-            whole.append(time.perf_counter() - start)
+            whole.append(now() - start)
             spent += whole[-1]
-            for name, seconds in _by_layer(module, x, sync).items():
+            for name, seconds in _by_layer(module, x, sync, now).items():
                 layers[names[name]].append(seconds)
     return ModelMeasurement(spec, summary(whole), {name: summary(times) for name, times in layers.items()})
 
 
-def _by_layer(module: Any, x: Any, sync: Any) -> dict[str, float]:
+def _by_layer(module: Any, x: Any, sync: Any, now: Any = time.perf_counter) -> dict[str, float]:
     values = {module.input_name: x}
     out = {}
     for name, inputs in module.plan:
         args = [values[i] for i in inputs]
-        start = time.perf_counter()
+        start = now()
         values[name] = module.layers[name](*args)
         sync()
-        out[name] = time.perf_counter() - start
+        out[name] = now() - start
     return out

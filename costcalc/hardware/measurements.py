@@ -2,7 +2,7 @@
 each layer, in seconds, with how they were measured. JSON (which the YAML reader also reads), e.g.::
 
     {"costcalc_measurements": 1, "device": "cpu", "threads": 1, "dtype": "float32", "batch": 1,
-     "runs": 10, "backend": "torch 2.13.0+cpu", "statistic": "median",
+     "runs": 10, "backend": "torch 2.13.0+cpu", "statistic": "median", "clock": "wall",
      "models": [{"spec": "resnet18", "seconds": 0.0312, "layers": {"conv1": 0.0021, "maxpool": 0.0004}}]}
 
 ``spec`` is a bundled name or a path; ``layers`` maps costcalc's layer names to seconds.
@@ -44,6 +44,7 @@ class Measurements:
     statistic: str  # how each figure summarises the runs ('median')
     models: tuple[ModelMeasurement, ...]
     file: str = ""
+    clock: str = "wall"  # 'wall' (elapsed) or 'cpu' (the thread's CPU time; see clocks.py)
 
 
 def measurements_text(m: Measurements) -> str:
@@ -56,6 +57,7 @@ def measurements_text(m: Measurements) -> str:
         "runs": m.runs,
         "backend": m.backend,
         "statistic": m.statistic,
+        "clock": m.clock,
         "models": [{"spec": x.spec, "seconds": x.seconds, "layers": dict(x.layers)} for x in m.models],
     }
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
@@ -109,4 +111,5 @@ def load_measurements(path: str | Path) -> Measurements:
         statistic=str(root.get("statistic", "")),
         models=tuple(out),
         file=file,
+        clock=str(root.get("clock", "wall")),
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CostcalcError
+from .clocks import clock
 from .device import Device, Figure
 from .units import seconds, short
 from .writer import device_text
@@ -48,25 +49,36 @@ class ProbeResult:
     buffer: Measured | None  # the largest cache, read from the OS (not timed)
     skipped: dict[str, str] = field(default_factory=dict)  # dtype -> why it was not measured
     when: str = ""
+    clock: str = "wall"
 
 
-def best_time(run: Callable[[], object], repeats: int, sync: Callable[[], None] = lambda: None) -> float:
+def best_time(
+    run: Callable[[], object],
+    repeats: int,
+    sync: Callable[[], None] = lambda: None,
+    now: Callable[[], float] = time.perf_counter,
+) -> float:
     """The shortest of ``repeats`` timed calls, after one untimed warm-up."""
     run()
     sync()
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = now()
         run()
         sync()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, now() - start)
     return best
 
 
 def probe(
-    threads: int | None = None, quick: bool = False, target: str = "cpu", backend: str | None = None
+    threads: int | None = None,
+    quick: bool = False,
+    target: str = "cpu",
+    backend: str | None = None,
+    clock_name: str = "wall",
 ) -> ProbeResult:
-    """Measure this machine (see the module docstring); ``quick`` uses small sizes (a test, a first look)."""
+    """Measure this machine (see the module docstring); ``quick`` uses small sizes (a test, a first look);
+    ``clock_name`` 'cpu' times the measuring thread's CPU time (one thread only; see clocks.py)."""
     if backend in (None, "torch"):
         try:
             import torch  # noqa: F401
@@ -74,14 +86,14 @@ def probe(
             if backend == "torch":
                 raise ProbeError("the probe was asked to use PyTorch, which is not installed") from None
         else:
-            return _probe_torch(threads, quick, target)
+            return _probe_torch(threads, quick, target, clock_name)
     if target != "cpu":
         raise ProbeError(f"probing {target} needs PyTorch (pip install 'costcalc[torch]')")
     try:
         import numpy  # noqa: F401
     except ImportError:
         raise ProbeError("the probe needs NumPy or PyTorch; install one (pip install numpy)") from None
-    return _probe_numpy(threads, quick)
+    return _probe_numpy(threads, quick, clock_name)
 
 
 def _sizes(quick: bool) -> tuple[int, int, int, int]:
@@ -91,7 +103,7 @@ def _sizes(quick: bool) -> tuple[int, int, int, int]:
     return 2048, 1 << 26, 1 << 16, 7  # 2048³ matmul; 256 MiB copied; 256 KiB operands (in cache)
 
 
-def _probe_torch(threads: int | None, quick: bool, target: str) -> ProbeResult:
+def _probe_torch(threads: int | None, quick: bool, target: str, clock_name: str) -> ProbeResult:
     import torch
 
     if target not in ("cpu", "cuda"):
@@ -101,6 +113,7 @@ def _probe_torch(threads: int | None, quick: bool, target: str) -> ProbeResult:
     if threads is not None:
         torch.set_num_threads(threads)
     used = torch.get_num_threads()
+    now = clock(clock_name, used, target)
     device = torch.device(target)
     sync = torch.cuda.synchronize if target == "cuda" else (lambda: None)
     n, copy_n, vec_n, repeats = _sizes(quick)
@@ -111,7 +124,7 @@ def _probe_torch(threads: int | None, quick: bool, target: str) -> ProbeResult:
         for name, dtype in kinds.items():
             try:
                 size, seconds = _matmul(
-                    lambda k, dtype=dtype: _pair(torch.randn, k, dtype, device), torch.matmul, n, repeats, sync
+                    lambda k, dtype=dtype: _pair(torch.randn, k, dtype, device), torch.matmul, n, repeats, sync, now
                 )
             except (RuntimeError, TypeError) as exc:
                 skipped[name] = f"matmul failed: {str(exc).splitlines()[0][:120]}"
@@ -119,14 +132,14 @@ def _probe_torch(threads: int | None, quick: bool, target: str) -> ProbeResult:
             how = f"torch.matmul of two {size}×{size} {name} matrices, best of {repeats}"
             peak[name] = Measured(2 * size**3 / seconds, how)
         try:  # int8 × int8 → int32 (torch._int_mm); absent or unsupported on some builds
-            size, seconds = _matmul(lambda k: _pair(_int8, k, None, device), torch._int_mm, n, repeats, sync)
+            size, seconds = _matmul(lambda k: _pair(_int8, k, None, device), torch._int_mm, n, repeats, sync, now)
             how = f"torch._int_mm of two {size}×{size} int8 matrices (int32 results), best of {repeats}"
             peak["int8"] = Measured(2 * size**3 / seconds, how)
         except (RuntimeError, AttributeError, TypeError) as exc:
             skipped["int8"] = f"torch._int_mm failed: {str(exc).splitlines()[0][:120]}"
         src = torch.ones(copy_n, device=device)
         dst = torch.empty_like(src)
-        seconds = best_time(lambda: dst.copy_(src), repeats, sync)
+        seconds = best_time(lambda: dst.copy_(src), repeats, sync, now)
         size = copy_n * 4
         bandwidth = Measured(
             2 * size / seconds,
@@ -135,7 +148,7 @@ def _probe_torch(threads: int | None, quick: bool, target: str) -> ProbeResult:
         x = torch.ones(vec_n, device=device)
         y = torch.ones(vec_n, device=device)
         out = torch.empty_like(x)
-        seconds = best_time(lambda: torch.add(x, y, out=out), repeats * 20, sync)
+        seconds = best_time(lambda: torch.add(x, y, out=out), repeats * 20, sync, now)
         vector = {
             "float32": Measured(
                 vec_n / seconds, f"torch.add of two in-cache {vec_n:,}-element float32 vectors (1 op per element)"
@@ -154,7 +167,7 @@ def _probe_torch(threads: int | None, quick: bool, target: str) -> ProbeResult:
             "default": (torch.nn.ReLU(), torch.ones(1, device=device), "nn.ReLU on a 1-element tensor"),
         }
         for kind, (layer, value, what) in tiny.items():
-            seconds = _median_time(lambda layer=layer, value=value: layer(value), 2000, sync)
+            seconds = _median_time(lambda layer=layer, value=value: layer(value), 2000, sync, now)
             overhead[kind] = Measured(seconds, f"median time of calling {what} (the fixed cost of one layer)")
     title = _cpu_title() if target == "cpu" else torch.cuda.get_device_name()
     return ProbeResult(
@@ -170,25 +183,27 @@ def _probe_torch(threads: int | None, quick: bool, target: str) -> ProbeResult:
         buffer=_largest_cache() if target == "cpu" else None,
         skipped=skipped,
         when=_now(),
+        clock=clock_name,
     )
 
 
-def _probe_numpy(threads: int | None, quick: bool) -> ProbeResult:
+def _probe_numpy(threads: int | None, quick: bool, clock_name: str) -> ProbeResult:
     import numpy as np
 
     used = threads or os.cpu_count() or 1  # NumPy's BLAS threads are set by environment variables, not here
+    now = clock(clock_name, used)
     n, copy_n, vec_n, repeats = _sizes(quick)
     a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
     b = a.copy()
-    seconds = best_time(lambda: a @ b, repeats)
+    seconds = best_time(lambda: a @ b, repeats, now=now)
     peak = {"float32": Measured(2 * n**3 / seconds, f"numpy matmul of two {n}×{n} float32 matrices, best of {repeats}")}
     src = np.ones(copy_n, dtype=np.float32)
     dst = np.empty_like(src)
-    seconds = best_time(lambda: np.copyto(dst, src), repeats)
+    seconds = best_time(lambda: np.copyto(dst, src), repeats, now=now)
     bandwidth = Measured(2 * copy_n * 4 / seconds, f"numpy.copyto of {copy_n * 4 / 2**20:.0f} MiB, read + write bytes")
     x = np.ones(vec_n, dtype=np.float32)
     out = np.empty_like(x)
-    seconds = best_time(lambda: np.add(x, x, out=out), repeats * 20)
+    seconds = best_time(lambda: np.add(x, x, out=out), repeats * 20, now=now)
     vector = {"float32": Measured(vec_n / seconds, f"numpy.add of in-cache {vec_n:,}-element vectors")}
     return ProbeResult(
         name="this-machine",
@@ -203,6 +218,7 @@ def _probe_numpy(threads: int | None, quick: bool) -> ProbeResult:
         buffer=_largest_cache(),
         skipped={"bfloat16": "NumPy has no bfloat16", "float16": "NumPy's float16 matmul is not a BLAS call"},
         when=_now(),
+        clock=clock_name,
     )
 
 
@@ -218,26 +234,28 @@ def _int8(size: int, device: object) -> object:
     return torch.randint(-128, 127, (size, size), dtype=torch.int8, device=device)
 
 
-def _matmul(operands: Callable, multiply: Callable, largest: int, repeats: int, sync: Callable) -> tuple[int, float]:
+def _matmul(
+    operands: Callable, multiply: Callable, largest: int, repeats: int, sync: Callable, now: Callable[[], float]
+) -> tuple[int, float]:
     """(size, best seconds) of multiplying two size×size matrices: ``largest``, or smaller for a dtype this
     machine multiplies slowly (a first try at 256 sets the size so that one product takes about 0.2 s)."""
     a, b = operands(256)
-    first = best_time(lambda: multiply(a, b), 1, sync)
+    first = best_time(lambda: multiply(a, b), 1, sync, now)
     size = (
         largest if first * (largest / 256) ** 3 < 0.5 else max(256, min(largest, int(256 * (0.2 / first) ** (1 / 3))))
     )
     if size != 256:
         a, b = operands(size)
-    return size, best_time(lambda: multiply(a, b), repeats, sync)
+    return size, best_time(lambda: multiply(a, b), repeats, sync, now)
 
 
-def _median_time(run: Callable[[], object], count: int, sync: Callable[[], None]) -> float:
+def _median_time(run: Callable[[], object], count: int, sync: Callable[[], None], now: Callable[[], float]) -> float:
     times = []
     for _ in range(count):
-        start = time.perf_counter()
+        start = now()
         run()
         sync()
-        times.append(time.perf_counter() - start)
+        times.append(now() - start)
     times.sort()
     return times[len(times) // 2]
 
@@ -280,7 +298,10 @@ def _now() -> str:
 def probe_device(result: ProbeResult) -> Device:
     """The measurements as a Device, every figure citing the probe (or, for the cache size, the OS)."""
     host = platform.node() or "this machine"
-    sources = {"probe": f"costcalc device probe on {host}, {result.when}, {result.backend}, {result.threads} thread(s)"}
+    timed = "the thread's CPU time" if result.clock == "cpu" else "wall-clock time"
+    sources = {
+        "probe": f"costcalc device probe on {host}, {result.when}, {result.backend}, {result.threads} thread(s), {timed}"
+    }
     if result.buffer is not None:
         sources["os"] = "the operating system: " + result.buffer.how
 

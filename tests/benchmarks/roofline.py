@@ -45,6 +45,12 @@ def main() -> None:
     parser.add_argument(
         "--statistic", choices=("median", "min"), default="median", help="what each figure keeps of the runs"
     )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall: elapsed time; cpu: the thread's CPU time (one thread; not stretched by other processes)",
+    )
     parser.add_argument("--profile", help="a device profile to use instead of probing now")
     parser.add_argument("--specs", nargs="*", help="the specs (default: every bundled spec)")
     parser.add_argument("--train", nargs="*", help="the specs to calibrate on (default: every other, in name order)")
@@ -65,7 +71,7 @@ def main() -> None:
         device = load_device(args.profile)
     else:
         started = time.perf_counter()
-        device = probe_device(probe(threads=args.threads, target=args.device))
+        device = probe_device(probe(threads=args.threads, target=args.device, clock_name=args.clock))
         (out / "this_machine.yaml").write_text(device_text(device, "Measured by `costcalc device probe`."))
         print(f"probed in {time.perf_counter() - started:.1f} s -> {out / 'this_machine.yaml'}")
     for dtype, figure in device.peak.items():
@@ -81,7 +87,14 @@ def main() -> None:
     for spec in specs:
         started = time.perf_counter()
         models.append(
-            measure_spec(spec, args.runs, device=args.device, min_seconds=args.min_seconds, statistic=args.statistic)
+            measure_spec(
+                spec,
+                args.runs,
+                device=args.device,
+                min_seconds=args.min_seconds,
+                statistic=args.statistic,
+                clock_name=args.clock,
+            )
         )
         print(f"  measured {spec:24} {models[-1].seconds * 1e3:10.3f} ms  ({time.perf_counter() - started:.1f} s)")
     measured = Measurements(
@@ -94,6 +107,7 @@ def main() -> None:
         statistic=args.statistic,
         models=tuple(models),
         file=str(out / "measurements.json"),
+        clock=args.clock,
     )
     (out / "measurements.json").write_text(measurements_text(measured))
     fit = calibrate(device, measured, train)
