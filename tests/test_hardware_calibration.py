@@ -184,3 +184,38 @@ def test_the_cpu_clock_needs_one_thread() -> None:
         clock("cpu", 1, "cuda")
     result = run("device", "probe", "--quick", "--threads", "2", "--clock", "cpu")
     assert result.exit_code == 2 and "--threads 1" in result.stderr
+
+
+def test_calibration_with_unfused_passes(tmp_path: Path) -> None:
+    """fuses: false. The network (8×8×16, and 16×16×16 = 4 × the activations): a conv with bn and relu,
+    then a batch norm and a relu of their own. Roofline parts by hand on 1 GFLOP/s and 1 GB/s:
+      8×8:   conv 32.768 µs, its bn pass 8.192, its relu pass 8.192; batch_norm 8.448 (8,192 B + 256 B of
+             γ, β, mean, var); relu 8.192
+      16×16: conv 131.072, passes 32.768 and 32.768; batch_norm 33.024; relu 32.768
+    'Measured' with conv (0.5, o1), batch_norm (0.25, o2), relu (0.8, o3)."""
+    truth = {"conv": (0.5, OVERHEADS[20]), "batch_norm": (0.25, OVERHEADS[12]), "relu": (0.8, OVERHEADS[8])}
+
+    def t(kind, r):
+        e, o = truth[kind]
+        return r * 1e-6 / e + o
+
+    models = []
+    for size, k in ((8, 1), (16, 4)):
+        path = tmp_path / f"u{size}.yaml"
+        path.write_text(
+            f"input: [{size}, {size}, 16]\nlayers:\n"
+            "  - {kind: conv, name: c, filters: 16, kernel: 1, bias: false, bn: true, activation: relu}\n"
+            "  - {kind: batch_norm, name: b}\n  - {kind: relu, name: r}\n"
+        )
+        layers = {
+            "c": t("conv", 32.768 * k) + t("batch_norm", 8.192 * k) + t("relu", 8.192 * k),
+            "b": t("batch_norm", 8.192 * k + 0.256),
+            "r": t("relu", 8.192 * k),
+        }
+        models.append(ModelMeasurement(str(path), sum(layers.values()), layers))
+    device = parse_device(DEVICE + "fuses: false\n", "d.yaml")
+    fit = calibrate(device, Measurements("cpu", 1, "float32", 1, 5, "hand", "median", tuple(models)))
+    for kind, (e, o) in truth.items():
+        assert math.isclose(fit.efficiency[kind], e, rel_tol=0.01), kind
+        assert math.isclose(fit.overhead[kind], o, rel_tol=0.01), kind
+    assert fit.mape("calibrated") < 0.5

@@ -1,14 +1,18 @@
 """Fit a device profile to measured latencies: per layer kind, an efficiency and a fixed overhead.
 
-The model fitted is the roofline's own: a layer's estimate = roofline time / efficiency(kind) +
-overhead(kind). The fit minimises the squared log error of the layer estimates, each layer weighted by
-its share of its model's measured time (so every model counts once, and its heavy layers most). For
-each kind and each candidate overhead (0, then a geometric grid from 0.1 µs to about 100 µs) the best
-efficiency is found on log(efficiency) by a coarse grid refined by golden-section search; the pair
-with the least error wins. A ``default`` pair, fitted on every layer, serves kinds the measurements
-did not show. Last, one factor common to every kind is fitted on the models' whole times (the mean log
-ratio of measured to estimated): a layer timed alone sees caches and contention that a whole pass
-does not, and the whole time is what the estimate is judged on.
+The model fitted is the roofline's own. A layer's estimate is the sum over its parts of roofline time /
+efficiency(kind) + overhead(kind): one part, the layer itself, or on a runtime that does not fuse
+(fuses: false) also a part per batch norm or activation fused onto its output, each of that kind.
+
+The fit minimises the squared log error of the layer estimates, each layer weighted by its share of its
+model's measured time (so every model counts once, and its heavy layers most). It goes kind by kind,
+the others held (coordinate descent, heaviest kinds first, until a round gains less than a millionth): for each candidate overhead (0,
+then a geometric grid from 0.1 µs to about 100 µs) the best efficiency is found on log(efficiency) by a
+coarse grid refined by golden-section search, and the pair with the least error wins. A ``default``
+pair, fitted the same way as though every layer were of one kind, serves kinds the measurements did not
+show. Last, one factor common to every kind is fitted on the models' whole times (the mean log ratio of
+measured to estimated): a layer timed alone sees caches and contention that a whole pass does not, and
+the whole time is what the estimate is judged on.
 
 Only the models named in ``train`` are fitted (all by default); the others are evaluation only, so
 that the report can say how the fitted profile does on models it never saw.
@@ -26,12 +30,16 @@ from ..errors import CostcalcError
 from .device import Device, Figure
 from .dtypes import Precision
 from .measurements import Measurements
-from .roofline import roofline
+from .roofline import LayerTime, roofline
 from .traffic import traffic
 from .units import seconds
 
 LOG_EFFICIENCY = (math.log(1e-4), math.log(1e2))  # the range searched
 OVERHEADS = [0.0] + [1e-7 * 1.25**i for i in range(32)]  # 0, then 0.1 µs … ~100 µs
+ROUNDS = 12  # at most; the descent stops once a round improves the error by less than a millionth
+
+Part = tuple[str, float]  # (kind, roofline seconds)
+Fit = dict[str, tuple[float, float]]  # kind -> (efficiency, overhead seconds)
 
 
 class CalibrationError(CostcalcError):
@@ -53,7 +61,7 @@ class ModelFit:
 
 @dataclass(frozen=True)
 class Calibration:
-    device: Device  # the profile with the fitted efficiencies and overhead
+    device: Device  # the profile with the fitted efficiencies and overheads
     efficiency: dict[str, float]  # by kind, and 'default'
     overhead: dict[str, float]  # seconds, by kind, and 'default'
     layers: int  # layers fitted
@@ -75,6 +83,11 @@ def model_estimate(device: Device, spec: str, batch: int = 1, dtype: str = "floa
     return result.totals.seconds, {x.name: x.seconds for x in result.layers}
 
 
+def parts_of(layer: LayerTime) -> list[Part]:
+    """The parts a layer's estimate adds up: itself, then each separate pass."""
+    return [(layer.kind, layer.own_seconds), *((kind, own) for kind, own, _ in layer.passes)]
+
+
 def calibrate(device: Device, measured: Measurements, train: list[str] | None = None, when: str = "") -> Calibration:
     names = [m.spec for m in measured.models]
     train = list(train) if train else names
@@ -82,44 +95,42 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
     if unknown:
         raise CalibrationError(f"--train names specs the measurements do not hold: {', '.join(unknown)}")
     bare = replace(device, efficiency={}, overhead={})
-    rows: list[tuple[str, float, float, float]] = []  # kind, roofline seconds, measured seconds, weight
-    model_rows: dict[str, list[tuple[str, float]]] = {}  # spec -> (kind, roofline seconds) of every layer that runs
+    rows: list[tuple[list[Part], float, float]] = []  # a layer's parts, its measured seconds, its weight
+    model_parts: dict[str, list[list[Part]]] = {}  # spec -> the parts of every layer that runs
     for model in measured.models:
         if model.spec not in train:
             continue
         graph = build_spec_graph(model.spec)
         times = roofline(traffic(graph, Precision(measured.dtype, measured.dtype), measured.batch), bare)
-        model_rows[model.spec] = [(x.kind, x.roofline_seconds) for x in times.layers if x.bound != "none"]
-        kept = [
-            (x, model.layers[x.name]) for x in times.layers if x.bound != "none" and model.layers.get(x.name, 0) > 0
-        ]
+        running = [x for x in times.layers if x.bound != "none"]
+        model_parts[model.spec] = [parts_of(x) for x in running]
+        kept = [(x, model.layers[x.name]) for x in running if model.layers.get(x.name, 0) > 0]
         total = sum(m for _, m in kept)
-        rows += [(x.kind, x.roofline_seconds, m, m / total) for x, m in kept]
+        rows += [(parts_of(x), m, m / total) for x, m in kept]
     if not rows:
         raise CalibrationError("the measurements give no per-layer times to fit (each model needs 'layers')")
-    by_kind: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
-    for kind, r, m, w in rows:
-        by_kind[kind].append((r, m, w))
-    by_kind["default"] = [(r, m, w) for _, r, m, w in rows]
-    fitted = {kind: _best_fit(data) for kind, data in by_kind.items()}
+    fitted = _fit(rows)
     # one factor on every kind, fitted on the models' whole times (what the estimate is judged on): layer
     # by layer, each layer's clock sees caches and contention a whole pass does not; dividing every
     # efficiency and multiplying every overhead by s multiplies each estimate by s
-    wholes = [(m.seconds, _estimate(model_rows[m.spec], fitted)) for m in measured.models if m.spec in model_rows]
+    wholes = [(m.seconds, _whole(model_parts[m.spec], fitted)) for m in measured.models if m.spec in model_parts]
     scale = math.exp(sum(math.log(seen / guess) for seen, guess in wholes) / len(wholes))
     fitted = {kind: (e / scale, o * scale) for kind, (e, o) in fitted.items()}
+
     when = when or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
     source = (
         f"fitted by costcalc device calibrate on {when} from {measured.file or 'measurements'} "
         f"({measured.backend}, {measured.threads} thread(s), {measured.statistic} of {measured.runs} runs, "
-        f"{measured.clock} clock); "
-        f"fitted on {len(train)} models: {', '.join(train)}"
+        f"{measured.clock} clock); fitted on {len(train)} models: {', '.join(train)}"
     )
-    counts = {kind: len(data) for kind, data in by_kind.items()}
+    counts: dict[str, int] = defaultdict(int)
+    for parts, _, _ in rows:
+        for kind, _ in parts:
+            counts[kind] += 1
     order = sorted(fitted, key=lambda kind: (kind == "default", kind))
 
     def note(kind: str) -> str:
-        return f"all {counts[kind]} fitted layers" if kind == "default" else f"{counts[kind]} layers"
+        return f"fitted on all {len(rows)} layers" if kind == "default" else f"{counts[kind]} layers or passes"
 
     calibrated = replace(
         device,
@@ -141,26 +152,75 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
     )
 
 
-def _estimate(layers: list[tuple[str, float]], fitted: dict[str, tuple[float, float]]) -> float:
+def _fit(rows: list[tuple[list[Part], float, float]]) -> Fit:
+    """Per-kind (efficiency, overhead) by coordinate descent, then the default pair."""
+    time_of: dict[str, float] = defaultdict(float)
+    for parts, m, _ in rows:
+        for kind, _ in parts:
+            time_of[kind] += m
+    kinds = sorted(time_of, key=lambda k: -time_of[k])
+    fitted: Fit = {kind: (1.0, 0.0) for kind in kinds}
+    before = _total_loss(rows, fitted)
+    for _ in range(ROUNDS):
+        for kind in kinds:
+            fitted[kind] = _best_fit(_terms(rows, fitted, lambda k, kind=kind: k == kind))
+        after = _total_loss(rows, fitted)
+        if before - after <= 1e-6 * before or after < 1e-15:
+            break
+        before = after
+    # the default: as though each layer itself (not its passes) were of one unknown kind
+    default: list[tuple[float, float, float, float, float]] = []
+    for parts, m, w in rows:
+        (_, own), *passes = parts
+        rest = sum(r / fitted[k][0] + fitted[k][1] for k, r in passes)
+        default.append((rest, own, 1.0, math.log(m), w))
+    fitted["default"] = _best_fit(default)
+    return fitted
+
+
+def _total_loss(rows: list[tuple[list[Part], float, float]], fitted: Fit) -> float:
+    return sum(
+        w * (math.log(sum(r / fitted[k][0] + fitted[k][1] for k, r in parts)) - math.log(m)) ** 2
+        for parts, m, w in rows
+    )
+
+
+def _terms(
+    rows: list[tuple[list[Part], float, float]], fitted: Fit, chosen
+) -> list[tuple[float, float, float, float, float]]:  # type: ignore[no-untyped-def]
+    """For the rows with a part of the chosen kind: (the other parts' estimate, its parts' roofline seconds,
+    how many such parts, log measured, weight)."""
+    out = []
+    for parts, m, w in rows:
+        mine = [r for k, r in parts if chosen(k)]
+        if not mine:
+            continue
+        rest = sum(r / fitted[k][0] + fitted[k][1] for k, r in parts if not chosen(k))
+        out.append((rest, sum(mine), float(len(mine)), math.log(m), w))
+    return out
+
+
+def _whole(layers: list[list[Part]], fitted: Fit) -> float:
     total = 0.0
-    for kind, roofline_seconds in layers:
-        e, o = fitted.get(kind, fitted["default"])
-        total += roofline_seconds / e + o
+    for parts in layers:
+        for kind, roofline_seconds in parts:
+            e, o = fitted.get(kind, fitted["default"])
+            total += roofline_seconds / e + o
     return total
 
 
-def _best_fit(data: list[tuple[float, float, float]]) -> tuple[float, float]:
+def _best_fit(data: list[tuple[float, float, float, float, float]]) -> tuple[float, float]:
     """(efficiency, overhead) with the least weighted squared log error over ``data``."""
     best = min((_best_efficiency(data, o) + (o,) for o in OVERHEADS), key=lambda fit: fit[1])
     return best[0], best[2]
 
 
-def _loss(data: list[tuple[float, float, float]], log_e: float, overhead: float) -> float:
-    e = math.exp(log_e)
-    return sum(w * (math.log(r / e + overhead) - math.log(m)) ** 2 for r, m, w in data)
+def _loss(data: list[tuple[float, float, float, float, float]], log_e: float, overhead: float) -> float:
+    inverse = math.exp(-log_e)
+    return sum(w * (math.log(rest + r * inverse + n * overhead) - log_m) ** 2 for rest, r, n, log_m, w in data)
 
 
-def _best_efficiency(data: list[tuple[float, float, float]], overhead: float) -> tuple[float, float]:
+def _best_efficiency(data: list[tuple[float, float, float, float, float]], overhead: float) -> tuple[float, float]:
     """The log-efficiency with the least weighted squared log error: the best of a coarse grid, refined by
     golden-section search between its neighbours."""
     lo, hi = LOG_EFFICIENCY

@@ -164,6 +164,7 @@ def _probe_torch(threads: int | None, quick: bool, target: str, clock_name: str)
                 "nn.Conv2d(2, 2, 3, groups=2) on 1×2×4×4",
             ),
             "fc": (torch.nn.Linear(4, 4).to(device), torch.ones(1, 4, device=device), "nn.Linear(4, 4) on 1×4"),
+            "batch_norm": (torch.nn.BatchNorm2d(2).eval().to(device), image, "nn.BatchNorm2d(2) (eval) on 1×2×4×4"),
             "default": (torch.nn.ReLU(), torch.ones(1, device=device), "nn.ReLU on a 1-element tensor"),
         }
         for kind, (layer, value, what) in tiny.items():

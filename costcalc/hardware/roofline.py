@@ -9,8 +9,8 @@ Per layer:
   bound        = compute or memory, whichever time is longer ("none" when both are 0)
   roofline     = max(compute time, memory time)
                  (+ on a runtime that does not fuse, fuses: false, each operation fused onto the output,
-                 batch norm or activation, as a pass of its own: max(its ops / vector rate, 2 × output
-                 bytes / bandwidth); its ops leave the vector time)
+                 batch norm or activation, as a layer of its own kind: max(its ops / vector rate,
+                 2 × output bytes / bandwidth); its ops leave the vector time)
   estimate     = roofline / efficiency(kind) + overhead     (efficiency 1 and overhead 0 unless the profile
                                                               gives them: calibrated, or probed)
 """
@@ -41,7 +41,14 @@ class LayerTime:
     efficiency: float
     overhead_seconds: float
     onchip_memory_seconds: float  # memory time of the on-chip traffic figure
-    fused_seconds: float = 0.0  # on a runtime that does not fuse: the separate passes of the fused operations
+    # on a runtime that does not fuse: each fused operation as a pass of its own, (kind, roofline seconds,
+    # estimated seconds at that kind's efficiency and overhead)
+    passes: tuple[tuple[str, float, float], ...] = ()
+
+    @property
+    def fused_seconds(self) -> float:
+        """The roofline time of the separate passes (0 on a runtime that fuses)."""
+        return sum(r for _, r, _ in self.passes)
 
     @property
     def compute_seconds(self) -> float:
@@ -58,19 +65,24 @@ class LayerTime:
         return max(self.compute_seconds, self.memory_seconds) + self.fused_seconds
 
     @property
+    def own_seconds(self) -> float:
+        """The layer's own roofline time, its separate passes left out."""
+        return max(self.compute_seconds, self.memory_seconds)
+
+    @property
     def seconds(self) -> float:
         """The estimate: the roofline time at the kind's efficiency, plus the fixed overhead of a layer that runs."""
         if self.bound == "none":
             return 0.0
-        return self.roofline_seconds / self.efficiency + self.overhead_seconds
+        return self.own_seconds / self.efficiency + self.overhead_seconds + sum(e for _, _, e in self.passes)
 
     @property
     def onchip_seconds(self) -> float:
         """The estimate with the on-chip traffic figure (a lower bound, as that figure is)."""
         if self.bound == "none":
             return 0.0
-        onchip = max(self.compute_seconds, self.onchip_memory_seconds) + self.fused_seconds
-        return onchip / self.efficiency + self.overhead_seconds
+        onchip = max(self.compute_seconds, self.onchip_memory_seconds)
+        return onchip / self.efficiency + self.overhead_seconds + sum(e for _, _, e in self.passes)
 
     @property
     def attainable(self) -> float:
@@ -112,12 +124,14 @@ def roofline(traffic: Traffic, device: Device) -> Roofline:
         vector_dtype, vector = device.vector_for(row.activations_dtype)
         efficiency = device.efficiency_of(row.kind)
         overhead = device.overhead_of(row.kind)
-        other_ops, fused = row.other_ops, 0.0
+        other_ops, passes = row.other_ops, []
         if not device.fuses:
-            # each fused operation reads and writes the whole output again, at its own roofline
-            passes = row.fused_other_ops
-            other_ops -= sum(passes)
-            fused = sum(max(ops / vector.value, 2 * row.output_bytes / bandwidth) for ops in passes)
+            # each fused operation is a layer of its own kind: it reads and writes the whole output again
+            for kind, ops in row.fused:
+                other_ops -= ops
+                own = max(ops / vector.value, 2 * row.output_bytes / bandwidth)
+                e, o = device.efficiency_of(kind), device.overhead_of(kind)
+                passes.append((kind, own, own / (e.value if e else 1.0) + (o.value if o else 0.0)))
         layers.append(
             LayerTime(
                 name=row.name,
@@ -136,7 +150,7 @@ def roofline(traffic: Traffic, device: Device) -> Roofline:
                 efficiency=efficiency.value if efficiency else 1.0,
                 overhead_seconds=overhead.value if overhead else 0.0,
                 onchip_memory_seconds=row.onchip_bytes / bandwidth,
-                fused_seconds=fused,
+                passes=tuple(passes),
             )
         )
     compute = [x for x in layers if x.bound == "compute"]

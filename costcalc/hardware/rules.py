@@ -118,8 +118,9 @@ _ALL = (
         "unfused passes",
         "s",
         "on a runtime that does not fuse (profile fuses: false, e.g. PyTorch eager): each batch norm or activation "
-        "fused onto a layer's output as a pass of its own, max(its ops / vector rate, 2 × output bytes / "
-        "bandwidth); its ops then leave the vector time. 0 on a runtime that fuses (the default)",
+        "fused onto a layer's output is a layer of its own kind, roofline max(its ops / vector rate, 2 × output "
+        "bytes / bandwidth), estimate that / its kind's efficiency + its kind's overhead; its ops leave the "
+        "layer's vector time. 0 on a runtime that fuses (the default)",
     ),
     Quantity("roofline_seconds", "roofline time", "s", "max(compute time, memory time) + unfused passes"),
     Quantity(
@@ -140,7 +141,8 @@ _ALL = (
         "seconds",
         "estimated time",
         "s",
-        "roofline time / efficiency + overhead; the model's total adds the layers, run one after another",
+        "own roofline time (max(compute, memory)) / efficiency(kind) + overhead(kind), plus each unfused pass's "
+        "estimate; the model's total adds the layers, run one after another",
     ),
     Quantity(
         "onchip_seconds",

@@ -67,7 +67,7 @@ class LayerTraffic:
     # work (whole batch), from the kind's cost rule
     macs: int
     other_ops: int
-    fused_other_ops: tuple[int, ...]  # of the other ops, those of each operation fused onto the output
+    fused: tuple[tuple[str, int], ...]  # each operation fused onto the output: (kind, its share of other ops)
     bops: int  # MACs × weight bits × activation bits
     # the on-chip bound
     output_on_chip: bool
@@ -214,7 +214,7 @@ def traffic(
                 output_bytes=packed_bytes(access.writes * batch, own),
                 macs=macs,
                 other_ops=cost.other_ops * batch,
-                fused_other_ops=tuple(ops * batch for ops in access.fused),
+                fused=tuple((kind, ops * batch) for kind, ops in access.fused),
                 bops=macs * bits(w) * bits(operand) if has_macs else 0,
                 output_on_chip=False,
                 onchip_bytes=0,

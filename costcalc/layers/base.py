@@ -50,8 +50,8 @@ class Access:
     ``weights``: each multiplicative weight tensor (kernel) as (elements, output channels), the part that
     quantization shrinks and per-channel scales attach to; ``bias``: bias elements; ``fused_norm``: the
     channels of a fused batch norm (bn: true), whose stored values fold into a bias in an integer model;
-    ``fused``: the other ops of each elementwise operation fused onto the output (batch norm, then the
-    activation), for a runtime that runs them as passes of their own.
+    ``fused``: each elementwise operation fused onto the output (batch norm, then the activation) as
+    (its kind, its other ops), for a runtime that runs them as passes of their own.
     The layer's other stored values (batch-norm γ, β and running stats, PReLU slopes) are its params and
     non-trainable values less the kernels and bias.
     """
@@ -61,7 +61,7 @@ class Access:
     weights: tuple[tuple[int, int], ...] = ()
     bias: int = 0
     fused_norm: int = 0
-    fused: tuple[int, ...] = ()
+    fused: tuple[tuple[str, int], ...] = ()
 
 
 # ---------------------------------------------------------------- values -> typed parameters
@@ -433,13 +433,13 @@ def fused_parts(p: Params, out: Shape) -> list[Part]:
     return parts
 
 
-def fused_ops(p: Params, out: Shape) -> tuple[int, ...]:
-    """The other ops of each operation fused onto a layer's output: its batch norm, then its activation."""
+def fused_ops(p: Params, out: Shape) -> tuple[tuple[str, int], ...]:
+    """Each operation fused onto a layer's output, its batch norm then its activation: (kind, other ops)."""
     ops = []
     for name in ("batch_norm" if p.get("bn") else None, p.get("activation")):
         if name:
             kind = KINDS[name]
-            ops.append(kind.cost(kind.defaults(), (out,), out).other_ops)
+            ops.append((name, kind.cost(kind.defaults(), (out,), out).other_ops))
     return tuple(ops)
 
 
