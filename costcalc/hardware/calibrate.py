@@ -5,14 +5,21 @@ efficiency(kind) + overhead(kind): one part, the layer itself, or on a runtime t
 (fuses: false) also a part per batch norm or activation fused onto its output, each of that kind.
 
 The fit minimises the squared log error of the layer estimates, each layer weighted by its share of its
-model's measured time (so every model counts once, and its heavy layers most). It goes kind by kind,
-the others held (coordinate descent, heaviest kinds first, until a round gains less than a millionth): for each candidate overhead (0,
-then a geometric grid from 0.1 µs to about 100 µs) the best efficiency is found on log(efficiency) by a
-coarse grid refined by golden-section search, and the pair with the least error wins. A ``default``
-pair, fitted the same way as though every layer were of one kind, serves kinds the measurements did not
-show. Last, one factor common to every kind is fitted on the models' whole times (the mean log ratio of
-measured to estimated): a layer timed alone sees caches and contention that a whole pass does not, and
-the whole time is what the estimate is judged on.
+model's measured time (so every model's layers weigh 1 together, its heavy layers most), plus the
+squared log error of each model's whole estimate (the sum of its layers', weight 1: what the estimate
+is judged on, and what ties a kind that is never alone to the others). It goes kind by kind,
+the others held (coordinate descent, heaviest kinds first, until a round gains less than a
+millionth): for each candidate overhead (0, then a geometric grid from 0.1 µs to about 100 µs) the
+best efficiency is found on log(efficiency) by a coarse grid refined by golden-section search, and
+the pair with the least error wins. Then, where the measurements hold at least 8 layers of one kind
+and kernel size and the kind comes in several sizes, that group is fitted on its own ('conv 1×1',
+'conv 3×3': a 1×1 convolution reaches less of the peak than a 3×3 one), the kind's pair serving its
+other sizes. A kind met only as such passes, never as a layer of its own,
+keeps the given profile's values (nothing in the measurements tells its time apart from its
+layer's). A ``default`` pair, fitted the same way as though every layer were of one kind, serves
+kinds the measurements did not show. Last, one factor common to every kind is fitted on the models'
+whole times (the mean log ratio of measured to estimated): a layer timed alone sees caches and
+contention that a whole pass does not, and the whole time is what the estimate is judged on.
 
 Only the models named in ``train`` are fitted (all by default); the others are evaluation only, so
 that the report can say how the fitted profile does on models it never saw.
@@ -27,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from ..api import build_spec_graph
 from ..errors import CostcalcError
-from .device import Device, Figure
+from .device import Device, Figure, kind_key
 from .dtypes import Precision
 from .measurements import Measurements
 from .roofline import LayerTime, roofline
@@ -37,6 +44,8 @@ from .units import seconds
 LOG_EFFICIENCY = (math.log(1e-4), math.log(1e2))  # the range searched
 OVERHEADS = [0.0] + [1e-7 * 1.25**i for i in range(32)]  # 0, then 0.1 µs … ~100 µs
 ROUNDS = 12  # at most; the descent stops once a round improves the error by less than a millionth
+MIN_GROUP = 8  # layers of one kind and kernel size it takes to fit them apart from their kind
+WHOLE_WEIGHT = 1.0  # a model's whole time weighs as much in the fit as all its layers together
 
 Part = tuple[str, float]  # (kind, roofline seconds)
 Fit = dict[str, tuple[float, float]]  # kind -> (efficiency, overhead seconds)
@@ -83,9 +92,12 @@ def model_estimate(device: Device, spec: str, batch: int = 1, dtype: str = "floa
     return result.totals.seconds, {x.name: x.seconds for x in result.layers}
 
 
-def parts_of(layer: LayerTime) -> list[Part]:
-    """The parts a layer's estimate adds up: itself, then each separate pass."""
-    return [(layer.kind, layer.own_seconds), *((kind, own) for kind, own, _ in layer.passes)]
+def parts_of(layer: LayerTime, groups: set[str] = frozenset()) -> list[Part]:  # type: ignore[assignment]
+    """The parts a layer's estimate adds up: itself (under its kind and kernel size when that is one of
+    ``groups``, else its kind), then each separate pass."""
+    key = kind_key(layer.kind, layer.kernel)
+    own = key if key in groups else layer.kind
+    return [(own, layer.own_seconds), *((kind, seconds) for kind, seconds, _ in layer.passes)]
 
 
 def calibrate(device: Device, measured: Measurements, train: list[str] | None = None, when: str = "") -> Calibration:
@@ -96,25 +108,62 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
         raise CalibrationError(f"--train names specs the measurements do not hold: {', '.join(unknown)}")
     bare = replace(device, efficiency={}, overhead={})
     rows: list[tuple[list[Part], float, float]] = []  # a layer's parts, its measured seconds, its weight
-    model_parts: dict[str, list[list[Part]]] = {}  # spec -> the parts of every layer that runs
+    fitted_layers: list[LayerTime] = []  # the same layers (to key them again by kernel size)
+    running_of: dict[str, list[LayerTime]] = {}  # spec -> every layer that runs
     for model in measured.models:
         if model.spec not in train:
             continue
         graph = build_spec_graph(model.spec)
         times = roofline(traffic(graph, Precision(measured.dtype, measured.dtype), measured.batch), bare)
         running = [x for x in times.layers if x.bound != "none"]
-        model_parts[model.spec] = [parts_of(x) for x in running]
+        running_of[model.spec] = running
         kept = [(x, model.layers[x.name]) for x in running if model.layers.get(x.name, 0) > 0]
         total = sum(m for _, m in kept)
         rows += [(parts_of(x), m, m / total) for x, m in kept]
+        fitted_layers += [x for x, _ in kept]
     if not rows:
         raise CalibrationError("the measurements give no per-layer times to fit (each model needs 'layers')")
-    fitted = _fit(rows)
+    own_kinds = {parts[0][0] for parts, _, _ in rows}
+    held = {}
+    for parts, _, _ in rows:
+        for kind, _ in parts[1:]:
+            if kind not in own_kinds:
+                e, o = device.efficiency_of(kind), device.overhead_of(kind)
+                held[kind] = (e.value if e else 1.0, o.value if o else 0.0)
+    wholes = [
+        ([p for x in running_of[m.spec] for p in parts_of(x)], m.seconds, WHOLE_WEIGHT)
+        for m in measured.models
+        if m.spec in running_of
+    ]
+    by_kind = _fit(rows, held, wholes)
+    # then, where the measurements hold enough layers of one kind and kernel size (and the kind comes in
+    # several), that group on its own: a 1×1 convolution is not as efficient as a 3×3 one
+    sizes: dict[str, int] = defaultdict(int)
+    for x in fitted_layers:
+        sizes[kind_key(x.kind, x.kernel)] += 1
+    kernels: dict[str, set] = defaultdict(set)
+    for x in fitted_layers:
+        kernels[x.kind].add(x.kernel)
+    groups = {
+        kind_key(x.kind, x.kernel)
+        for x in fitted_layers
+        if x.kernel and len(kernels[x.kind]) > 1 and sizes[kind_key(x.kind, x.kernel)] >= MIN_GROUP
+    }
+    fitted = dict(by_kind)
+    if groups:
+        keyed = [(parts_of(x, groups), m, w) for x, (_, m, w) in zip(fitted_layers, rows)]
+        keyed_wholes = [
+            ([p for x in running_of[m.spec] for p in parts_of(x, groups)], m.seconds, WHOLE_WEIGHT)
+            for m in measured.models
+            if m.spec in running_of
+        ]
+        fitted.update({g: e_o for g, e_o in _fit(keyed, held, keyed_wholes).items() if g in groups})
+    model_parts = {spec: [parts_of(x, groups) for x in layers] for spec, layers in running_of.items()}
     # one factor on every kind, fitted on the models' whole times (what the estimate is judged on): layer
     # by layer, each layer's clock sees caches and contention a whole pass does not; dividing every
     # efficiency and multiplying every overhead by s multiplies each estimate by s
-    wholes = [(m.seconds, _whole(model_parts[m.spec], fitted)) for m in measured.models if m.spec in model_parts]
-    scale = math.exp(sum(math.log(seen / guess) for seen, guess in wholes) / len(wholes))
+    pairs = [(m.seconds, _whole(model_parts[m.spec], fitted)) for m in measured.models if m.spec in model_parts]
+    scale = math.exp(sum(math.log(seen / guess) for seen, guess in pairs) / len(pairs))
     fitted = {kind: (e / scale, o * scale) for kind, (e, o) in fitted.items()}
 
     when = when or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
@@ -123,13 +172,17 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
         f"({measured.backend}, {measured.threads} thread(s), {measured.statistic} of {measured.runs} runs, "
         f"{measured.clock} clock); fitted on {len(train)} models: {', '.join(train)}"
     )
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)  # the layers (and passes) each figure was fitted on
     for parts, _, _ in rows:
         for kind, _ in parts:
             counts[kind] += 1
+    for group in groups:
+        counts[group] = sizes[group]
     order = sorted(fitted, key=lambda kind: (kind == "default", kind))
 
     def note(kind: str) -> str:
+        if kind in held:
+            return "held at the given profile's value: met only as passes of other layers"
         return f"fitted on all {len(rows)} layers" if kind == "default" else f"{counts[kind]} layers or passes"
 
     calibrated = replace(
@@ -152,19 +205,23 @@ def calibrate(device: Device, measured: Measurements, train: list[str] | None = 
     )
 
 
-def _fit(rows: list[tuple[list[Part], float, float]]) -> Fit:
-    """Per-kind (efficiency, overhead) by coordinate descent, then the default pair."""
+def _fit(rows: list[tuple[list[Part], float, float]], held: Fit, wholes: list[tuple[list[Part], float, float]]) -> Fit:
+    """Per-kind (efficiency, overhead) by coordinate descent, then the default pair. The kinds in
+    ``held`` (those met only as separate passes, never as a layer of their own) keep their values:
+    with no layer of their own, nothing tells their time apart from their layer's. ``wholes`` are the
+    models' whole times, each as one more row of all its layers' parts."""
     time_of: dict[str, float] = defaultdict(float)
     for parts, m, _ in rows:
-        for kind, _ in parts:
-            time_of[kind] += m
+        time_of[parts[0][0]] += m
     kinds = sorted(time_of, key=lambda k: -time_of[k])
     fitted: Fit = {kind: (1.0, 0.0) for kind in kinds}
-    before = _total_loss(rows, fitted)
+    fitted.update(held)
+    everything = rows + wholes
+    before = _total_loss(everything, fitted)
     for _ in range(ROUNDS):
         for kind in kinds:
-            fitted[kind] = _best_fit(_terms(rows, fitted, lambda k, kind=kind: k == kind))
-        after = _total_loss(rows, fitted)
+            fitted[kind] = _best_fit(_terms(everything, fitted, lambda k, kind=kind: k == kind))
+        after = _total_loss(everything, fitted)
         if before - after <= 1e-6 * before or after < 1e-15:
             break
         before = after

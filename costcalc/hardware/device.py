@@ -31,6 +31,7 @@ computed from other published figures rather than quoted).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -132,15 +133,29 @@ class Device:
             dtype = WIDER[dtype]
         return dtype, table[dtype]
 
-    def efficiency_of(self, kind: str) -> Figure | None:
-        return self.efficiency.get(kind) or self.efficiency.get("default")
+    def efficiency_of(self, kind: str, kernel: tuple[int, ...] | None = None) -> Figure | None:
+        """The figure for the kind and kernel size ('conv 1×1'), else for the kind, else the default."""
+        return _lookup(self.efficiency, kind, kernel)
 
-    def overhead_of(self, kind: str) -> Figure | None:
-        return self.overhead.get(kind) or self.overhead.get("default")
+    def overhead_of(self, kind: str, kernel: tuple[int, ...] | None = None) -> Figure | None:
+        return _lookup(self.overhead, kind, kernel)
 
     def source_of(self, figure: Figure) -> str:
         return self.sources[figure.source]
 
+
+def kind_key(kind: str, kernel: tuple[int, ...] | None) -> str:
+    """'conv 3×3': the key of a kind at one kernel size (as `--by kind` rows read)."""
+    return f"{kind} {'×'.join(map(str, kernel))}" if kernel else kind
+
+
+def _lookup(table: Mapping[str, Figure], kind: str, kernel: tuple[int, ...] | None) -> Figure | None:
+    if kernel and (found := table.get(kind_key(kind, kernel))):
+        return found
+    return table.get(kind) or table.get("default")
+
+
+_KEY = re.compile(r"([a-z_0-9]+)(?: ([0-9]+(?:[×x][0-9]+)*))?")
 
 # ---------------------------------------------------------------- reading
 
@@ -375,26 +390,30 @@ class _Reader:
                 out[dtype] = figure
         return out
 
-    def by_kind(self, data: YMap, key: str, sources: dict[str, str], unit: str) -> dict[str, Figure]:
-        if key not in data:
+    def by_kind(self, data: YMap, key_name: str, sources: dict[str, str], unit: str) -> dict[str, Figure]:
+        if key_name not in data:
             return {}
-        raw = data[key]
+        raw = data[key_name]
         if not isinstance(raw, YMap):
-            self.fail(data.marks[key], f"'{key}' is {describe(raw)}", expected="a mapping from layer kind to figure")
+            self.fail(
+                data.marks[key_name], f"'{key_name}' is {describe(raw)}", expected="a mapping from layer kind to figure"
+            )
             return {}
         out = {}
-        for kind in raw:
-            if kind != "default" and (kind not in KINDS or KINDS[kind].internal):
+        for key in raw:
+            match = _KEY.fullmatch(key)
+            kind = match.group(1) if match else key
+            if key != "default" and (kind not in KINDS or KINDS[kind].internal or not match):
                 near = nearest(kind, [k for k in KINDS if not KINDS[k].internal])
                 self.fail(
-                    raw.key_marks[kind],
-                    f"{key}: unknown layer kind '{kind}'" + (f"; did you mean '{near[0]}'?" if near else ""),
-                    expected="a layer kind (`costcalc kinds`) or 'default'",
+                    raw.key_marks[key],
+                    f"{key_name}: unknown layer kind '{key}'" + (f"; did you mean '{near[0]}'?" if near else ""),
+                    expected="a layer kind (`costcalc kinds`), a kind and kernel size ('conv 3×3'), or 'default'",
                 )
                 continue
-            figure = self.figure(raw, kind, sources, unit, what=f"{key} of {kind}")
+            figure = self.figure(raw, key, sources, unit, what=f"{key_name} of {key}")
             if figure is not None:
-                out[kind] = figure
+                out[f"{kind} {match.group(2).replace('x', '×')}" if match and match.group(2) else key] = figure
         return out
 
     def aliases(self, data: YMap) -> tuple[str, ...]:

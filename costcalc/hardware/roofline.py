@@ -27,6 +27,7 @@ from .traffic import Traffic
 class LayerTime:
     name: str
     kind: str
+    kernel: tuple[int, ...] | None
     compute_dtype: str  # the peak its FLOPs ran at (its compute dtype, or the wider one the device has)
     vector_dtype: str  # the rate its other ops ran at
     flops: int
@@ -122,8 +123,8 @@ def roofline(traffic: Traffic, device: Device) -> Roofline:
     for row in traffic.layers:
         dtype, peak = device.peak_for(row.compute_dtype)
         vector_dtype, vector = device.vector_for(row.activations_dtype)
-        efficiency = device.efficiency_of(row.kind)
-        overhead = device.overhead_of(row.kind)
+        efficiency = device.efficiency_of(row.kind, row.kernel)
+        overhead = device.overhead_of(row.kind, row.kernel)
         other_ops, passes = row.other_ops, []
         if not device.fuses:
             # each fused operation is a layer of its own kind: it reads and writes the whole output again
@@ -136,6 +137,7 @@ def roofline(traffic: Traffic, device: Device) -> Roofline:
             LayerTime(
                 name=row.name,
                 kind=row.kind,
+                kernel=row.kernel,
                 compute_dtype=dtype,
                 vector_dtype=vector_dtype,
                 flops=row.flops,

@@ -44,6 +44,7 @@ class LayerTraffic:
 
     name: str
     kind: str
+    kernel: tuple[int, ...] | None  # a windowed kind's kernel size (conv, pools), as the kind gives it
     weights_dtype: str  # its kernels' type
     activations_dtype: str  # the type its output is written in
     input_dtypes: tuple[str, ...]  # the types its inputs were written in
@@ -194,6 +195,7 @@ def traffic(
             dict(
                 name=node.name,
                 kind=node.kind,
+                kernel=kind.kernel(node.params),
                 weights_dtype=w,
                 activations_dtype=own,
                 input_dtypes=input_dtypes,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout's costcalc, when run from it
 
-from costcalc.hardware import calibrate, device_text, load_device, measurements_text  # noqa: E402
+from costcalc.hardware import calibrate, device_text, load_device, load_measurements, measurements_text  # noqa: E402
 from costcalc.hardware.calibrate import ModelFit, model_estimate  # noqa: E402
 from costcalc.hardware.measure import measure_spec  # noqa: E402
 from costcalc.hardware.measurements import Measurements  # noqa: E402
@@ -52,6 +52,7 @@ def main() -> None:
         help="wall: elapsed time; cpu: the thread's CPU time (one thread; not stretched by other processes)",
     )
     parser.add_argument("--profile", help="a device profile to use instead of probing now")
+    parser.add_argument("--measurements", help="a measurement file to use instead of timing the specs now")
     parser.add_argument("--specs", nargs="*", help="the specs (default: every bundled spec)")
     parser.add_argument("--train", nargs="*", help="the specs to calibrate on (default: every other, in name order)")
     parser.add_argument("--out", default="roofline-benchmark", help="folder for the files written")
@@ -81,35 +82,40 @@ def main() -> None:
         + ", ".join(f"{k} {f.text}" for k, f in device.overhead.items())
     )
 
-    specs = args.specs or bundled_names()
-    train = args.train if args.train is not None else specs[::2]
-    models = []
-    for spec in specs:
-        started = time.perf_counter()
-        models.append(
-            measure_spec(
-                spec,
-                args.runs,
-                device=args.device,
-                min_seconds=args.min_seconds,
-                statistic=args.statistic,
-                clock_name=args.clock,
+    if args.measurements:
+        measured = load_measurements(args.measurements)
+        specs = [m.spec for m in measured.models]
+        train = args.train if args.train is not None else specs[::2]
+    else:
+        specs = args.specs or bundled_names()
+        train = args.train if args.train is not None else specs[::2]
+        models = []
+        for spec in specs:
+            started = time.perf_counter()
+            models.append(
+                measure_spec(
+                    spec,
+                    args.runs,
+                    device=args.device,
+                    min_seconds=args.min_seconds,
+                    statistic=args.statistic,
+                    clock_name=args.clock,
+                )
             )
+            print(f"  measured {spec:24} {models[-1].seconds * 1e3:10.3f} ms  ({time.perf_counter() - started:.1f} s)")
+        measured = Measurements(
+            device=args.device,
+            threads=torch.get_num_threads(),
+            dtype="float32",
+            batch=1,
+            runs=args.runs,
+            backend=f"torch {torch.__version__}",
+            statistic=args.statistic,
+            models=tuple(models),
+            file=str(out / "measurements.json"),
+            clock=args.clock,
         )
-        print(f"  measured {spec:24} {models[-1].seconds * 1e3:10.3f} ms  ({time.perf_counter() - started:.1f} s)")
-    measured = Measurements(
-        device=args.device,
-        threads=torch.get_num_threads(),
-        dtype="float32",
-        batch=1,
-        runs=args.runs,
-        backend=f"torch {torch.__version__}",
-        statistic=args.statistic,
-        models=tuple(models),
-        file=str(out / "measurements.json"),
-        clock=args.clock,
-    )
-    (out / "measurements.json").write_text(measurements_text(measured))
+        (out / "measurements.json").write_text(measurements_text(measured))
     fit = calibrate(device, measured, train)
     (out / "calibrated.yaml").write_text(device_text(fit.device, "Calibrated by `costcalc device calibrate`."))
     bare = replace(device, overhead={}, efficiency={})
