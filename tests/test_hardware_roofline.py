@@ -151,3 +151,16 @@ def test_a_runtime_that_does_not_fuse_runs_batch_norm_and_activation_as_passes()
     assert math.isclose(fused.vector_seconds, 3 * 1024 / 1e9) and fused.fused_seconds == 0
     assert eager.vector_seconds == 0 and math.isclose(eager.fused_seconds, 2 * 8.192e-6)
     assert math.isclose(eager.seconds, 32.768e-6 + 16.384e-6)  # the conv's own roofline, then two passes
+
+
+def test_efficiency_by_kernel_size_falls_back_to_the_kind() -> None:
+    extra = "efficiency:\n  conv 1x1: {value: 0.5, source: hand}\n  conv: {value: 0.25, source: hand}\n"
+    device = parse_device(DEVICE + extra, "k.yaml")
+    assert set(device.efficiency) == {"conv 1×1", "conv"}  # 1x1 is read as 1×1
+    mix = layer(roofline(traffic(graph()), device), "mix")
+    assert math.isclose(mix.seconds, 32.768e-6 / 0.5)
+    three = "input: [8, 8, 16]\nlayers:\n  - {kind: conv, name: c3, filters: 16, kernel: 3, padding: 1, bias: false}\n"
+    c3 = layer(roofline(traffic(build_graph(parse_spec(three, "t.yaml", "t"))), device), "c3")
+    assert math.isclose(c3.seconds, c3.roofline_seconds / 0.25)
+    with pytest.raises(DeviceError, match="unknown layer kind 'cnv 3x3'"):
+        parse_device(DEVICE + "efficiency:\n  cnv 3x3: {value: 0.5, source: hand}\n", "bad.yaml")
