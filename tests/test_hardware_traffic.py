@@ -259,3 +259,45 @@ def graph_of_bundled(name: str):
     from costcalc.api import build_spec_graph
 
     return build_spec_graph(name)
+
+
+MIXED = """
+input: [4, 4, 2]
+blocks:
+  unit:
+    args: {}
+    layers:
+      - {kind: conv, name: c, filters: 2, kernel: 1}
+      - {kind: relu, name: r, dtype: {activations: float16}}
+layers:
+  - {kind: conv, name: first, filters: 2, kernel: 1, dtype: int8}
+  - {kind: unit, name: quantized, dtype: {weights: int4, activations: int8}}
+  - {kind: unit, name: plain}
+"""
+
+
+def test_per_layer_dtypes_from_the_spec() -> None:
+    """A layer's own dtype: wins; a block use's applies inside it; each of weights and activations apart."""
+    from costcalc.hardware import LayerDtypes, hardware_view
+
+    view = hardware_view(parse_spec(MIXED, "mixed.yaml", "mixed"))
+    assert dict(view.traffic.precision.layers) == {
+        "first": LayerDtypes("int8", "int8"),
+        "quantized.c": LayerDtypes("int4", "int8"),
+        "quantized.r": LayerDtypes("int4", "float16"),
+        "plain.r": LayerDtypes("float32", "float16"),
+    }
+    assert row(view.traffic, "quantized.c").kernel_bytes == 2  # 4 int4 weights
+    assert row(view.traffic, "plain.c").kernel_bytes == 16  # the same block, used without a dtype
+
+
+def test_a_bad_dtype_in_a_spec_is_located() -> None:
+    from costcalc.errors import SpecError
+    from costcalc.hardware import hardware_view
+
+    bad = MIXED.replace("dtype: int8}", "dtype: int9}")
+    with pytest.raises(SpecError) as caught:
+        hardware_view(parse_spec(bad, "mixed.yaml", "mixed"))
+    assert "mixed.yaml:10:61: error: layer 'first': dtype 'int9'; did you mean 'int8'?" in caught.value.format()
+    with pytest.raises(SpecError, match="expected a dtype"):
+        parse_spec(MIXED.replace("dtype: int8}", "dtype: [int8]}"), "mixed.yaml", "mixed")
