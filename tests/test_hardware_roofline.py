@@ -164,3 +164,20 @@ def test_efficiency_by_kernel_size_falls_back_to_the_kind() -> None:
     assert math.isclose(c3.seconds, c3.roofline_seconds / 0.25)
     with pytest.raises(DeviceError, match="unknown layer kind 'cnv 3x3'"):
         parse_device(DEVICE + "efficiency:\n  cnv 3x3: {value: 0.5, source: hand}\n", "bad.yaml")
+
+
+def test_facts_and_layer_figures_carry_their_rules() -> None:
+    from costcalc.hardware.facts import facts, layer_figures
+    from costcalc.hardware.rules import QUANTITIES
+
+    view = hardware_view(graph(), parse_device(DEVICE, "a.yaml"))
+    by_key = {f.key: f for f in facts(view)}
+    assert by_key["bytes"].value == 9216 + 8192 and by_key["bytes"].unit == "bytes"
+    assert math.isclose(by_key["seconds"].value, 40.96e-6) and by_key["seconds"].unit == "seconds"
+    assert by_key["bound_layers"].value == "1 / 1"
+    assert "onchip_bytes" not in by_key  # no buffer on this device
+    assert all(f.rule == QUANTITIES[f.key].rule for f in facts(view) if f.key in QUANTITIES)
+    figures = layer_figures(view)
+    assert figures["mix"]["bound"] == "compute" and figures["act"]["bound"] == "memory"
+    assert figures["mix"]["bytes"] == 9216 and math.isclose(figures["mix"]["intensity"], 32768 / 9216)
+    assert "bound" not in layer_figures(hardware_view(graph()))["mix"]  # no device, no times

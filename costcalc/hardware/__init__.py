@@ -12,6 +12,7 @@ from .calibrate import Calibration, calibrate
 from .chart import roofline_chart
 from .device import Device, DeviceError, Figure, bundled_devices, load_device, read_device
 from .dtypes import DTYPE_BITS, LayerDtypes, Precision
+from .facts import HardwareFact, facts, layer_figures
 from .measurements import Measurements, ModelMeasurement, load_measurements, measurements_text
 from .roofline import LayerTime, Roofline, RooflineTotals, ridge, roofline
 from .rules import QUANTITIES, Quantity
@@ -26,6 +27,7 @@ __all__ = [
     "Device",
     "DeviceError",
     "Figure",
+    "HardwareFact",
     "HardwareView",
     "LayerDtypes",
     "LayerTime",
@@ -41,7 +43,9 @@ __all__ = [
     "bundled_devices",
     "calibrate",
     "device_text",
+    "facts",
     "hardware_view",
+    "layer_figures",
     "load_device",
     "load_measurements",
     "measurements_text",
