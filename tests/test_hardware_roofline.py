@@ -181,3 +181,24 @@ def test_facts_and_layer_figures_carry_their_rules() -> None:
     assert figures["mix"]["bound"] == "compute" and figures["act"]["bound"] == "memory"
     assert figures["mix"]["bytes"] == 9216 and math.isclose(figures["mix"]["intensity"], 32768 / 9216)
     assert "bound" not in layer_figures(hardware_view(graph()))["mix"]  # no device, no times
+
+
+def test_the_figures_docs_hardware_md_quotes() -> None:
+    """docs/hardware.md's first example, and the anchor figures it states."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "hardware.md").read_text(encoding="utf-8")
+    view = hardware_view("mobilenet_v2", "jetson-orin-nano", weights="int8", activations="int8")
+    assert f"{view.traffic.totals.bytes:,} bytes moved, {view.traffic.totals.weight_bytes:,} of them weights" in text
+    assert f"{view.traffic.totals.intensity:.1f} FLOP per byte" in text
+    assert f"{view.roofline.totals.seconds * 1e6:.1f} µs: every layer memory-bound" in text
+    assert view.roofline.totals.compute_bound == 0
+    for name, shown in (("resnet18", "11,731,112 B"), ("resnet50", "25,750,952 B")):
+        assert f"{traffic(graph_of_bundled(name), Precision('int8', 'int8')).totals.weight_bytes:,} B" == shown
+        assert shown in text
+
+
+def graph_of_bundled(name: str):
+    from costcalc.api import build_spec_graph
+
+    return build_spec_graph(name)
