@@ -219,3 +219,14 @@ def test_calibration_with_unfused_passes(tmp_path: Path) -> None:
         assert math.isclose(fit.efficiency[kind], e, rel_tol=0.01), kind
         assert math.isclose(fit.overhead[kind], o, rel_tol=0.01), kind
     assert fit.mape("calibrated") < 0.5
+
+
+def test_timing_on_a_gpu_that_is_not_there_is_a_user_error() -> None:
+    pytest.importorskip("torch")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    for args in (("device", "measure", "one_by_one", "--target", "cuda"), ("device", "probe", "--target", "cuda")):
+        result = run(*args)
+        assert result.exit_code == 2 and "no CUDA device" in result.stderr

@@ -13,8 +13,13 @@ import time
 from typing import Any
 
 from ..api import build_spec_graph
+from ..errors import CostcalcError
 from .clocks import clock
 from .measurements import ModelMeasurement
+
+
+class MeasureError(CostcalcError):
+    """Timing that cannot run here (no such device): CLI exit code 2."""
 
 
 def measure_spec(
@@ -35,6 +40,11 @@ def measure_spec(
     import torch
 
     from ..torch.model import attribute_names, build_module
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise MeasureError("no CUDA device is available to PyTorch here")
+    if not device.startswith(("cpu", "cuda")):
+        raise MeasureError(f"unknown device '{device}' to time on; expected cpu or cuda")
 
     now = clock(clock_name, torch.get_num_threads(), "cuda" if device.startswith("cuda") else "cpu")
     graph = build_spec_graph(spec)
