@@ -261,7 +261,7 @@ def output_format(
     raise CostcalcError(f"costcalc {command} cannot tell what to write to '{output}': it writes {known}{hint}")
 
 
-def stdout_text(text: str, json_like: bool = False) -> None:
+def stdout_text(text: str) -> None:
     """Text to standard output, as its encoding can take it (ASCII stand-ins where it cannot)."""
     from ..render.text import can_encode, for_encoding
 
