@@ -275,3 +275,13 @@ ACTIVATIONS: dict[str, Builder] = {
 }
 for _name, _build in ACTIVATIONS.items():
     builder(_name)(_build)
+
+
+# ---------------------------------------------------------------- the kinds added for ONNX models
+
+from ..onnx import torch_parts as _onnx_parts  # noqa: E402
+
+for _helper in _onnx_parts.HELPERS:  # found by name like the helpers of costcalc.torch.modules
+    setattr(modules, _helper.__name__, _helper)
+for _name, _build in _onnx_parts.parts(lambda cls, args=(), kwargs=None: Part(cls, args, kwargs or {})).items():
+    builder(_name)(_build)
