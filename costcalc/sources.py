@@ -85,9 +85,20 @@ def resolve(ref: str) -> Path | None:
 
 
 def load_spec(ref: str) -> Spec:
-    """Read and parse the spec ``ref`` names (see :func:`resolve`)."""
+    """Read and parse the spec ``ref`` names (see :func:`resolve`); an ONNX model (by its .onnx name or
+    its content) is converted into a spec by costcalc.onnx, so every command that takes a spec takes one."""
+    from .onnx import is_onnx, looks_like_onnx
+
     path = resolve(ref)
     if path is None:
         data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        if looks_like_onnx(data[:2]):
+            from .onnx import load_onnx_bytes
+
+            return load_onnx_bytes(data, "<stdin>")
         return parse_spec(decode(data, "<stdin>"), "<stdin>", "stdin")
+    if is_onnx(path):
+        from .onnx import load_onnx
+
+        return load_onnx(path)
     return parse_spec(read_file(path), str(path), path.stem)
