@@ -683,8 +683,8 @@ def check_shape(shape: Shape) -> None:
 
 def build_graph(spec: Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | None = None) -> Graph:
     """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input."""
-    with_input = getattr(spec, "with_input", None)
-    if input_shape is not None and with_input is not None:
-        # a spec converted from a model file (ONNX) is redone for the new input: its layers' sizes depend on it
-        spec, input_shape = with_input(input_shape), None
+    prepared = getattr(spec, "prepared", None)
+    if prepared is not None:
+        # a spec converted from a model file (ONNX) is made for the input given: its layers' sizes depend on it
+        spec, input_shape = prepared(input_shape), None
     return _Builder(spec).build(overrides or {}, input_shape)
