@@ -72,10 +72,12 @@ def load_onnx(path: str | Path, input_dims: tuple[int, ...] | None = None, allow
     """The ONNX model at ``path`` as an :class:`~costcalc.onnx.convert.OnnxSpec`.
 
     ``input_dims`` fixes or changes the input: all dims in the file's order (N×C×H×W), or
-    costcalc's H×W×C, H×W or one size. ``allow_unknown`` keeps operators costcalc cannot count as
+    costcalc's H×W×C, H×W or one size. Without them, a model whose input dims are symbolic comes
+    back waiting for them (build_graph with an input shape converts it; without, it raises why).
+    ``allow_unknown`` keeps operators costcalc cannot count as
     zero-cost layers of kind 'unknown' (listed in ``spec.onnx.unknown``) instead of failing.
     """
-    from .convert import convert
+    from .convert import convert, convert_or_wait
 
     file = str(path)
     try:
@@ -100,6 +102,8 @@ def load_onnx(path: str | Path, input_dims: tuple[int, ...] | None = None, allow
         data.madvise(mmap.MADV_RANDOM)  # headers are scattered between weights: read no pages ahead
     except (AttributeError, OSError):  # pragma: no cover - platform without madvise
         pass
+    if input_dims is None:
+        return convert_or_wait(read_model(data, file), file, allow_unknown)
     return convert(read_model(data, file), file, input_dims, allow_unknown)
 
 
@@ -107,8 +111,10 @@ def load_onnx_bytes(
     data: bytes, file: str = "<bytes>", input_dims: tuple[int, ...] | None = None, allow_unknown: bool = False
 ) -> Any:
     """An ONNX model held in memory (standard input, or an export from PyTorch)."""
-    from .convert import convert
+    from .convert import convert, convert_or_wait
 
+    if input_dims is None:
+        return convert_or_wait(read_model(data, file), file, allow_unknown)
     return convert(read_model(data, file), file, input_dims, allow_unknown)
 
 

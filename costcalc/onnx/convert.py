@@ -39,6 +39,10 @@ CUSTOM_DOMAINS = {
 }
 
 
+class InputNeeded(SpecError):
+    """The model's input dims are not all fixed: it can be converted once they are given (--input)."""
+
+
 class NodeFailure(Exception):
     """Raised by an op handler: what is wrong with the node (the converter adds where)."""
 
@@ -67,6 +71,7 @@ class FoldedNorm:
     channels: int  # the batch norm's: 2 × this γ, β and 2 × this running mean, variance
     bias: int  # elements of the folded layer's bias (0: the exporter dropped an all-zero bias)
     evidence: str
+    own_bias: bool | None  # whether the bias is the layer's own (kept through folding); None: not known
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,10 @@ class OnnxInfo:
     unknown: tuple[UnknownNode, ...]
     shared_weights: tuple[tuple[str, tuple[str, ...]], ...]  # initializer -> the layers that each count it
     layer_names: dict[str, str] = field(repr=False)  # ONNX node name -> costcalc layer name
+    # every activation tensor: its ONNX dims (batch first), the costcalc layer computing it and which
+    # ONNX axis each costcalc axis is (for cross-checks against onnx.shape_inference)
+    tensors: dict[str, tuple[tuple[int, ...], str, tuple[int, ...]]] = field(repr=False, default_factory=dict)
+    module_params: int | None = None  # sum(p.numel()) of the PyTorch module it was exported from, if known
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class OnnxSpec(Spec):
     onnx: OnnxInfo | None = None
     model: Any = field(default=None, repr=False, compare=False)
     allow_unknown: bool = False
+    pending: InputNeeded | None = None  # not converted yet: the input dims are needed first
 
     def location(self, mark: Mark | None) -> Location:
         if mark and self.model is not None and self.model.graph is not None:
@@ -107,8 +117,17 @@ class OnnxSpec(Spec):
         return Location(self.file)
 
     def with_input(self, dims: Sequence[int]) -> OnnxSpec:
-        """The same model converted for other input dims (see :func:`resolve_input` for the forms)."""
+        """The same model converted for other input dims: all dims in the file's order (N×C×H×W),
+        or costcalc's H×W×C, H×W or one size (N is then the file's, or 1)."""
         return convert(self.model, self.file, tuple(dims), self.allow_unknown)
+
+    def prepared(self, dims: Sequence[int] | None) -> OnnxSpec:
+        """This spec for the input ``dims`` (None: the file's own), as build_graph needs it."""
+        if dims is not None:
+            return self.with_input(dims)
+        if self.pending is not None:
+            raise self.pending
+        return self
 
 
 def describe_node(node: Node) -> str:
@@ -153,6 +172,9 @@ class Converter:
         node = self.node
         where = Location(self.file, node=describe_node(node)) if node is not None else Location(self.file)
         return SpecError(message, location=where, expected=expected, hint=hint)
+
+    def needs_input(self, message: str, expected: str) -> InputNeeded:
+        return InputNeeded(message, location=Location(self.file), expected=expected)
 
     # the model ------------------------------------------------------
 
@@ -206,7 +228,7 @@ class Converter:
         declared = info.dims
         override = self.override
         if declared is None and override is None:
-            raise self.located(
+            raise self.needs_input(
                 f"input '{info.name}' has no shape in the file",
                 expected="its dims: give them with --input (N×C×H×W as the file writes them, e.g. 1x3x224x224)",
             )
@@ -219,18 +241,20 @@ class Converter:
         dims: list[int | str | None] = list(declared) if declared is not None else [None] * rank
         if override is not None:
             dims = self.apply_override(info, dims, layout, axes, override)
-        if isinstance(dims[0], str) or dims[0] is None or (isinstance(dims[0], int) and dims[0] < 1):
-            what = f"'{dims[0]}'" if isinstance(dims[0], str) else "unknown"
-            self.notes.append(f"input '{info.name}': the batch dimension is {what}; counted for batch 1")
-            dims[0] = 1
-        missing = [i for i, d in enumerate(dims) if not isinstance(d, int) or d < 1]
+        missing = [i for i, d in enumerate(dims) if i and (not isinstance(d, int) or d < 1)]
         if missing:
             shown = "×".join(str(d) if d is not None else "?" for d in dims)
-            example = "x".join(str(d) if isinstance(d, int) and d > 0 else "224" for d in dims)
-            raise self.located(
+            example = "x".join(
+                str(d) if isinstance(d, int) and d > 0 else "1" if i == 0 else "224" for i, d in enumerate(dims)
+            )
+            raise self.needs_input(
                 f"input '{info.name}' is {shown}: dims {', '.join(str(i) for i in missing)} are not fixed",
                 expected=f"sizes for them: give --input {example} ({layout}, as the file writes them)",
             )
+        if not isinstance(dims[0], int) or dims[0] < 1:
+            what = f"'{dims[0]}'" if isinstance(dims[0], str) else "not given"
+            self.notes.append(f"input '{info.name}': the batch dimension is {what}; counted for batch 1")
+            dims[0] = 1
         return tuple(dims), layout, axes  # type: ignore[return-value]
 
     def apply_override(
@@ -640,6 +664,7 @@ class Converter:
             unknown=tuple(self.unknown),
             shared_weights=shared,
             layer_names=self.layer_names,
+            tensors={n: (v.dims, v.layer, v.axes) for n, v in self.values.items() if isinstance(v, Act)},
         )
         return OnnxSpec(
             name=valid_name(name or "model"),
@@ -700,6 +725,27 @@ def convert(
     model: Model, file: str, input_dims: tuple[int, ...] | None = None, allow_unknown: bool = False
 ) -> OnnxSpec:
     return Converter(model, file, input_dims, allow_unknown).run()
+
+
+def convert_or_wait(model: Model, file: str, allow_unknown: bool = False) -> OnnxSpec:
+    """The converted spec, or one waiting for its input dims when the file leaves them open."""
+    try:
+        return convert(model, file, None, allow_unknown)
+    except InputNeeded as exc:
+        stem = file.rsplit("/", 1)[-1]
+        return OnnxSpec(
+            name=valid_name(stem[:-5] if stem.lower().endswith(".onnx") else stem),
+            description="",
+            source=file,
+            input=None,
+            vars={},
+            blocks={},
+            layers=(),
+            file=file,
+            model=model,
+            allow_unknown=allow_unknown,
+            pending=exc,
+        )
 
 
 __all__ = ["Converter", "FoldError", "NodeFailure", "OnnxInfo", "OnnxSpec", "convert", "describe_node"]

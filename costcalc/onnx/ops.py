@@ -199,7 +199,12 @@ def window_attrs(cx: Converter, node: Node, kernel: Sequence[int], in_hw: Sequen
                 continue
             n = (-(-room // stride) if ceil_mode else room // stride) + 1
             if ceil_mode and (n - 1) * stride >= size + pads[axis]:
-                n -= 1  # a last window starting in the end padding is dropped (PyTorch; ONNX since opset 19)
+                n -= 1  # a last window starting in the end padding is dropped: PyTorch's rule, ONNX's since opset 22
+                if cx.opset < 22:
+                    cx.notes.append(
+                        f"{node.name or node.op_type}: the last ceil-mode window would start in the end padding; "
+                        f"dropped as PyTorch and ONNX opset 22 do (runtimes of opset {cx.opset} may keep it)"
+                    )
             out.append(n)
     else:
         raise NodeFailure(f"auto_pad '{auto_pad}'", expected="NOTSET, SAME_UPPER, SAME_LOWER or VALID")
@@ -630,16 +635,26 @@ def expand(cx: Converter, node: Node) -> None:
 # ---------------------------------------------------------------- convolutions and matrix products
 
 
-def folded_norm(cx: Converter, node: Node, weight: Weight | Const, layer: str, channels: int, bias: int) -> None:
-    """Record an exporter's batch norm folded into this layer, where the file shows it."""
+def folded_norm(
+    cx: Converter, node: Node, weight: Weight | Const, bias: Weight | Const | None, layer: str, channels: int
+) -> None:
+    """Record an exporter's batch norm folded into this layer, where the file shows it.
+
+    The dynamo exporter says so in the node's metadata, and keeps the name of a bias the layer had
+    of its own (…bias); the TorchScript exporter names the tensors it computes onnx::Conv_N, which
+    says a batch norm was folded in but not whether the conv had a bias before (assumed not).
+    """
     rule = node.metadata.get("pkg.onnxscript.rewriter.rule_name", "")
-    evidence = ""
+    count = V.elements(bias.dims) if bias is not None else 0
+    bias_name = bias.name if isinstance(bias, Weight) else ""
     if "FuseBatchNormInto" in rule:
-        evidence = f"the dynamo exporter's rewrite rule {[r for r in rule.split(', ') if 'BatchNorm' in r][0]}"
-    elif isinstance(weight, Weight) and weight.name.startswith(f"onnx::{node.op_type}_") and bias:
-        evidence = f"its weight is named {weight.name}, the TorchScript exporter's name for a tensor it computed"
-    if evidence:
-        cx.folded.append(FoldedNorm(layer, channels, bias, evidence))
+        own = bias is not None and bias_name.endswith("bias") and not bias_name.startswith("onnx::")
+        rule = next(r for r in rule.split(", ") if "BatchNorm" in r)
+        evidence = f"the dynamo exporter's rewrite rule {rule} (in the nodes' metadata)"
+        cx.folded.append(FoldedNorm(layer, channels, count, evidence, own))
+    elif isinstance(weight, Weight) and weight.name.startswith(f"onnx::{node.op_type}_") and count:
+        evidence = f"weights named onnx::{node.op_type}_N (the TorchScript exporter's names for tensors it computed)"
+        cx.folded.append(FoldedNorm(layer, channels, count, evidence, None))
 
 
 @handles("Conv")
@@ -688,7 +703,7 @@ def conv(cx: Converter, node: Node) -> None:
     cx.used_weight(w, act.layer)
     if bias is not None:
         cx.used_weight(bias, act.layer)
-    folded_norm(cx, node, w, act.layer, filters, V.elements(bias.dims) if bias is not None else 0)
+    folded_norm(cx, node, w, bias, act.layer, filters)
 
 
 @handles("ConvTranspose")
@@ -753,7 +768,7 @@ def conv_transpose(cx: Converter, node: Node) -> None:
     cx.used_weight(w, act.layer)
     if bias is not None:
         cx.used_weight(bias, act.layer)
-    folded_norm(cx, node, w, act.layer, filters, V.elements(bias.dims) if bias is not None else 0)
+    folded_norm(cx, node, w, bias, act.layer, filters)
 
 
 @handles("Gemm")
@@ -787,7 +802,7 @@ def gemm(cx: Converter, node: Node) -> None:
     cx.used_weight(w, act.layer)
     if bias is not None:
         cx.used_weight(bias, act.layer)
-    folded_norm(cx, node, w, act.layer, units, V.elements(bias.dims) if bias is not None else 0)
+    folded_norm(cx, node, w, bias, act.layer, units)
 
 
 @handles("MatMul")
@@ -833,7 +848,7 @@ def matmul_acts(cx: Converter, node: Node, a: Act, b: Act, transpose_b: bool = F
         raise NodeFailure(str(exc)) from None
     dims = (*lead, a.dims[-2], bm[1])
     params = {"transpose_b": True} if transpose_b else {}
-    cx.emit(node, "matmul", params, [a, b], dims)
+    cx.emit(node, "matmul", params, [a, b], dims, tuple(range(1, len(dims))))
 
 
 # ---------------------------------------------------------------- normalization
