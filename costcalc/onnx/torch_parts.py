@@ -52,7 +52,7 @@ class Elementwise(nn.Module):
     def __init__(self, op: str, operand: tuple[int, ...] | None = None, learned: bool = False, value: float = 1.0):
         super().__init__()
         self.op = op
-        self.operand: torch.Tensor | None = None
+        self.stored = operand is not None
         if operand is not None:
             tensor = torch.full((1, *operand), float(value))
             if learned:
@@ -62,7 +62,7 @@ class Elementwise(nn.Module):
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
         values = [_to_costcalc(x) for x in xs]
-        if self.operand is not None:
+        if self.stored:
             values.append(self.operand)
         if self.op == "where":
             return _from_costcalc(torch.where(values[0].bool(), values[1], values[2]))
