@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .dtypes import DTYPE_BYTES
 from .errors import CostcalcError
 from .expressions import Value
 from .graph import TOP, Graph
 from .layers import KINDS, Shape, elements
-
-DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +18,7 @@ class LayerCost:
 
     name: str
     kind: str
-    group: str  # its row in a breakdown by kind: the kind, and a convolution's kernel ("conv 3×3")
+    group: str  # its row in a breakdown by kind, for display: the kind, and a convolution's kernel ("conv 3×3")
     block: str | None  # dotted name of the innermost enclosing block
     depth: int  # number of enclosing blocks
     inputs: tuple[str, ...]
@@ -29,6 +28,7 @@ class LayerCost:
     macs: int
     other_ops: int
     activations: int
+    kernel: tuple[int, ...] | None = None  # a windowed layer's kernel (conv, pools), as data; None for others
 
     @property
     def flops(self) -> int:
@@ -155,6 +155,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
                 macs,
                 other,
                 acts,
+                kind.kernel(node.params),
             )
         )
         while block != TOP:

@@ -26,15 +26,6 @@ class GroupCost:
         return 2 * self.macs
 
 
-def kernel_of(layer: LayerCost) -> tuple[int, int] | None:
-    """A convolution's kernel, read from its breakdown group ("conv 3×3" -> (3, 3)); None for other layers."""
-    parts = layer.group.rsplit(" ", 1)
-    if len(parts) != 2 or "×" not in parts[1]:
-        return None
-    kh, kw = parts[1].split("×")
-    return int(kh), int(kw)
-
-
 def _sum(name: str, kind: str, layers: Iterable[LayerCost]) -> GroupCost:
     count = params = non_trainable = macs = other = acts = 0
     for x in layers:

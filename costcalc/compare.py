@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from .analysis import Analysis, LayerCost
-from .breakdown import kernel_of
+
+
+def _square(kernel: tuple[int, ...] | None) -> int | None:
+    """f of an f×f kernel; None for any other (non-square, 1-D, 3-D, or no kernel)."""
+    if kernel is None or len(kernel) != 2 or kernel[0] != kernel[1]:
+        return None
+    return kernel[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +41,12 @@ class Relation:
         if self.second == 0:
             return f"no {quantity}"
         if self.second < self.first:
-            return f"{self.first / self.second:.2f}× fewer {quantity}"
+            fewer = "less" if quantity in UNCOUNTABLE else "fewer"
+            return f"{self.first / self.second:.2f}× {fewer} {quantity}"
         return f"{self.second / self.first:.2f}× more {quantity}"
+
+
+UNCOUNTABLE = frozenset({"peak memory", "memory", "training memory"})  # "less", not "fewer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +120,7 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
     by_name_b = {x.name: x for x in separable.layers}
     pairs = []
     for pw in separable.layers:
-        if pw.kind != "conv" or kernel_of(pw) != (1, 1) or len(pw.inputs) != 1:
+        if pw.kind != "conv" or pw.kernel != (1, 1) or len(pw.inputs) != 1:
             continue
         dw = by_name_b.get(pw.inputs[0])
         if dw is None or dw.kind != "depthwise_conv" or len(dw.inputs) != 1:
@@ -118,15 +130,48 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
         pairs.append((shapes_b[dw.inputs[0]], pw.output, dw, pw))
     out = []
     for conv in standard.layers:
-        size = kernel_of(conv)
-        if conv.kind != "conv" or size is None or size[0] != size[1] or size[0] == 1 or len(conv.inputs) != 1:
+        size = _square(conv.kernel)
+        if conv.kind != "conv" or size is None or size == 1 or len(conv.inputs) != 1:
             continue
         for source, target, dw, pw in pairs:
-            if source == shapes_a[conv.inputs[0]] and target == conv.output and kernel_of(dw) == size:
+            if source == shapes_a[conv.inputs[0]] and target == conv.output and dw.kernel == conv.kernel:
                 out.append(
-                    SeparableIdentity(
-                        conv.name, dw.name, pw.name, size[0], conv.output[-1], conv.macs, dw.macs + pw.macs
-                    )
+                    SeparableIdentity(conv.name, dw.name, pw.name, size, conv.output[-1], conv.macs, dw.macs + pw.macs)
                 )
                 break
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedRow:
+    """One row name across the compared tables; None where a spec has no row of that name."""
+
+    name: str
+    rows: tuple[Any, ...]
+
+
+def align_rows(tables: list[Sequence[Any]]) -> list[AlignedRow]:
+    """Table rows (anything with ``item.name``) matched by name, in the first table's order; a name only
+    later tables have follows the name before it in its own table (as :func:`align_layers` does)."""
+    known: set[str] = set()
+    base: list[str] = []
+    after: dict[str | None, list[str]] = {}
+    for index, rows in enumerate(tables):
+        anchor: str | None = None
+        for row in rows:
+            name = row.item.name
+            if name not in known:
+                known.add(name)
+                if index == 0:
+                    base.append(name)
+                else:
+                    after.setdefault(anchor, []).append(name)
+            anchor = name
+    names: list[str] = []
+    stack = list(reversed(base)) + list(reversed(after.get(None, [])))
+    while stack:
+        name = stack.pop()
+        names.append(name)
+        stack.extend(reversed(after.get(name, [])))
+    by_name = [{row.item.name: row for row in rows} for rows in tables]
+    return [AlignedRow(name, tuple(index.get(name) for index in by_name)) for name in names]

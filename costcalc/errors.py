@@ -13,17 +13,36 @@ def clip(text: str, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+MAX_CANDIDATES = 5000  # options compared with a misspelt word: bounds the work of every "did you mean"
+
+
 def nearest(word: str, options: object, n: int = 1) -> list[str]:
-    """The options closest to a misspelt ``word`` (for "did you mean ...?"); difflib loads only on error."""
+    """The options closest to a misspelt ``word`` (for "did you mean ...?"); difflib loads only on error.
+
+    Only options of a similar length can reach difflib's cutoff of 0.6 (2·matches / total length),
+    and at most MAX_CANDIDATES of them are compared, so a spec with thousands of names and
+    thousands of typos costs linear work.
+    """
     import difflib
 
-    return difflib.get_close_matches(word, list(options), n=n, cutoff=0.6)  # type: ignore[call-overload]
+    word = word[:200]
+    size = len(word)
+    # ratio ≥ 0.6 needs 2·min(a, b) / (a + b) ≥ 0.6, i.e. the longer at most 7/3 the shorter
+    candidates = []
+    for option in options:  # type: ignore[attr-defined]
+        if 3 * len(option) <= 7 * size and 3 * size <= 7 * len(option):
+            candidates.append(option)
+            if len(candidates) >= MAX_CANDIDATES:
+                break
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=0.6)
 
 
 def describe(value: object) -> str:
     """What a user's value is, for a message: short, and never a repr of a (possibly huge) structure."""
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"  # never formatted whole
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
@@ -60,11 +79,14 @@ class Location:
         return ":".join(parts)
 
 
+PROGRAM = "costcalc"  # an error with no place in a file is said in the program's name, as Unix tools do
+
+
 class CostcalcError(Exception):
     """Base of every error that is the user's input, not costcalc's bug (CLI exit code 2)."""
 
     def format(self) -> str:
-        return str(self)
+        return f"{PROGRAM}: error: {self}"
 
 
 class SpecError(CostcalcError):
@@ -114,7 +136,7 @@ class SpecError(CostcalcError):
         return SpecError(f"{what}: {self.message}", expected=self.expected, hint=self.hint, notes=self.notes)
 
     def format(self) -> str:
-        head = f"{self.location}: " if self.location else ""
+        head = f"{self.location}: " if self.location else f"{PROGRAM}: "
         where = f"layer '{self.layer}': " if self.layer else ""
         text = f"{head}error: {where}{self.message}"
         if self.expected:

@@ -13,12 +13,9 @@ from fractions import Fraction
 from typing import Any
 
 from .analysis import Analysis, LayerCost
-from .breakdown import kernel_of
-from .errors import CostcalcError
-from .graph import Graph, Node
+from .graph import Graph
 from .layers import KINDS
-from .layers.windows import resolve_padding, span
-from .symbolic import Sym, leaf, shown
+from .symbolic import leaf, shown
 
 
 @dataclass(frozen=True)
@@ -35,30 +32,13 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
 
 
-def _same_padding(node: Node, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
-    p = node.params
-    if p.get("padding") != "same" or len(shape) != 3:
-        return None
-    kernel = p["kernel"]
-    dilation = p.get("dilation") or (1, 1)
-    stride = p.get("stride") or kernel
-    window = (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
-    return resolve_padding("same", shape[:2], window, stride)
-
-
 def explain_node(graph: Graph, index: int) -> Explanation:
     node = graph.nodes[index]
     kind = KINDS[node.kind]
     input_shapes = [graph.nodes[i].shape for i in node.inputs]
+    # the resolved geometry is in the params too, so 'same' padding shows as the numbers it resolved to
     params = {name: leaf(value) for name, value in node.params.items()}
-    notes = []
-    pad = _same_padding(node, input_shapes[0]) if input_shapes else None
-    if pad is not None:
-        params["padding"] = leaf(pad)  # the same numbers 'same' resolves to, shown as the course writes them
-        notes.append(
-            f"padding 'same' keeps ⌈n / s⌉ outputs: {pad[0]} top, {pad[1]} bottom, {pad[2]} left, "
-            f"{pad[3]} right (an odd pixel goes bottom/right, as in TensorFlow)"
-        )
+    notes = list(kind.notes(node.params))
     if input_shapes:
         dims = list(kind.output_shape(params, [leaf(s) for s in input_shapes]))
     else:
@@ -78,22 +58,10 @@ def explain_node(graph: Graph, index: int) -> Explanation:
     )
 
 
-def standard_conv_macs(source: tuple[int, ...], like: Node, filters: int, out: tuple[int, ...]) -> Sym | None:
-    """The MACs, with their formula, of a plain conv with ``like``'s window (kernel, stride, padding,
-    dilation) and ``filters`` filters on a ``source``-shaped input: the conv kind's own rule, so a
-    comparison cannot disagree with what analyze would count for that conv. None unless its output
-    is ``out`` (the shape of what it would replace)."""
-    conv = KINDS["conv"]
-    window = {key: like.params[key] for key in ("kernel", "stride", "padding", "dilation")}
-    params = {key: leaf(value) for key, value in {**conv.defaults(), **window, "filters": filters}.items()}
-    inputs = [leaf(source)]
-    try:
-        if tuple(int(d) for d in conv.output_shape(params, inputs)) != out:
-            return None
-    except CostcalcError:
-        return None
-    macs = conv.cost(params, inputs, leaf(out)).macs
-    return macs if isinstance(macs, Sym) else None
+def plain_conv_macs(source: tuple[int, ...], like: LayerCost, nodes: dict, filters: int, out: tuple[int, ...]) -> Any:
+    """The MACs (with formula) of a plain conv with the window of ``like`` (a convolution), by its kind's own
+    rule; None where that conv's output would not be ``out``."""
+    return KINDS[like.kind].plain_conv_macs(nodes[like.name].params, source, filters, out)
 
 
 def insights(analysis: Analysis, graph: Graph) -> dict[str, list[str]]:
@@ -106,7 +74,7 @@ def insights(analysis: Analysis, graph: Graph) -> dict[str, list[str]]:
             consumers.setdefault(source, []).append(x)
     out: dict[str, list[str]] = {}
     for x in analysis.layers:
-        kernel = kernel_of(x)
+        kernel = x.kernel
         if x.kind == "conv" and kernel == (1, 1) and len(x.inputs) == 1:
             source = layers[x.inputs[0]].output
             if len(source) == 3:
@@ -118,25 +86,25 @@ def insights(analysis: Analysis, graph: Graph) -> dict[str, list[str]]:
                     "height and width alone"
                 )
                 _bottleneck(x, consumers, layers, nodes, out)
-        if x.kind == "depthwise_conv" and kernel is not None and kernel[0] == kernel[1]:
+        if x.kind == "depthwise_conv" and kernel is not None and len(kernel) == 2 and kernel[0] == kernel[1]:
             _separable(x, kernel[0], consumers, layers, nodes, out)
     return out
 
 
 def _separable(dw: LayerCost, f: int, consumers: dict, layers: dict, nodes: dict, out: dict[str, list[str]]) -> None:
     users = consumers.get(dw.name, [])
-    if len(users) != 1 or users[0].kind != "conv" or kernel_of(users[0]) != (1, 1):
+    if len(users) != 1 or users[0].kind != "conv" or users[0].kernel != (1, 1):
         return
     pw = users[0]
     c_in = layers[dw.inputs[0]].output[-1]
     if dw.output[-1] != c_in:  # the identity is for a channel multiplier of 1
         return
     n = pw.output[2]
-    standard = standard_conv_macs(layers[dw.inputs[0]].output, nodes[dw.name], n, pw.output)
-    if standard is None or standard.value == 0:
+    standard = plain_conv_macs(layers[dw.inputs[0]].output, dw, nodes, n, pw.output)
+    if standard is None or standard == 0:
         return
     separable = dw.macs + pw.macs
-    ratio = Fraction(separable, standard.value)
+    ratio = Fraction(separable, int(standard))
     identity = Fraction(1, n) + Fraction(1, f * f)
     text = (
         f"depthwise-separable with '{pw.name}': a standard {f}×{f} conv from {c_in} to {n} channels would cost "
@@ -155,21 +123,23 @@ def _bottleneck(reduce: LayerCost, consumers: dict, layers: dict, nodes: dict, o
     if len(users) != 1 or users[0].kind != "conv":
         return
     big = users[0]
-    kernel = kernel_of(big)
+    kernel = big.kernel
     source = layers[reduce.inputs[0]].output
-    if kernel is None or kernel == (1, 1) or big.output[:2] != reduce.output[:2] or reduce.output[2] >= source[2]:
+    if kernel is None or len(kernel) != 2 or kernel == (1, 1):
+        return
+    if big.output[:2] != reduce.output[:2] or reduce.output[2] >= source[2]:
         return
     kh, kw = kernel
-    if nodes[big.name].params["groups"] != 1:
+    if not KINDS[big.kind].ungrouped(nodes[big.name].params):
         return
-    naive = standard_conv_macs(source, nodes[big.name], big.output[2], big.output)
+    naive = plain_conv_macs(source, big, nodes, big.output[2], big.output)
     total = reduce.macs + big.macs
     if naive is None or not total:
         return
     out.setdefault(reduce.name, []).append(
         f"bottleneck: the {kh}×{kw} conv '{big.name}' straight on the {source[2]} channels would cost "
         f"{shown(naive)} MACs; through this 1×1 reduce to {reduce.output[2]} "
-        f"channels: {reduce.macs:,} + {big.macs:,} = {total:,} ({naive.value / total:.2f}× fewer)"
+        f"channels: {reduce.macs:,} + {big.macs:,} = {total:,} ({int(naive) / total:.2f}× fewer)"
     )
 
 

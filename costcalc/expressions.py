@@ -1,9 +1,11 @@
 """A small whitelist evaluator for the arithmetic in specs (``32 * alpha``, ``make_divisible(...)``).
 
 Python's parser reads the text; only numbers, names, arithmetic, comparisons, ``and``/``or``/
-``not``, ``a if c else b`` and the functions in FUNCTIONS are accepted, and everything is compiled
-once into closures. Nothing reaches ``eval``; powers and magnitudes are bounded so that
-``10**10**10`` is refused at once instead of eating the machine.
+``not``, ``a if c else b``, indexing a list (``widths[i]``), a field of a row (``stage.channels``)
+and the functions in FUNCTIONS are accepted, and everything is compiled once into closures.
+Nothing reaches ``eval``; powers, magnitudes and every argument that drives the size of a result
+are bounded, so that ``10**10**10`` or ``round(1, -10**9)`` is refused at once instead of eating
+the machine.
 """
 
 from __future__ import annotations
@@ -11,20 +13,54 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Protocol
 
 from .errors import SpecError, clip, describe, nearest
 
 Number = int | float | bool
-Value = Number | str  # a str is a word (activation: relu) passed through an argument or var
 
 MAX_TEXT = 500
 MAX_NESTING = 40
 MAX_MAGNITUDE = 2**63  # larger than any real dimension or count, small enough to stay fast
+MAX_DIGITS = 100  # round(x, n): |n| at most this (round(1, -10**9) would compute 10**10**9)
 
 _TRANSLATE = str.maketrans({"×": "*", "−": "-", "÷": "/", "·": "*"})
+
+
+class Record(Mapping):
+    """A row of a table (``{c: 16, s: 2}``) or a tensor's shape (``input.channels``): read-only fields."""
+
+    __slots__ = ("fields", "what")
+
+    def __init__(self, fields: dict[str, Value], what: str = "row") -> None:  # noqa: F821 (Value: below)
+        self.fields = fields
+        self.what = what
+
+    def __getitem__(self, key: str) -> Value:
+        return self.fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Record) and self.fields == other.fields
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.fields.items()))
+
+    def __repr__(self) -> str:
+        return f"Record({self.fields!r})"
+
+
+# a str is a word (activation: relu) passed through an argument or var; a tuple is a list (a table's
+# column or rows); a Record is a row of a table or a tensor's shape (input.channels)
+Value = Number | str | tuple | Record
 
 
 class Scope(Protocol):
@@ -51,20 +87,58 @@ def make_divisible(value: Number, divisor: Number = 8, min_value: Number | None 
 
 
 def _round(value: Number, digits: int | None = None) -> Number:
-    return round(value) if digits is None else round(value, digits)
+    if digits is None:
+        return round(value)
+    if isinstance(digits, bool) or not isinstance(digits, int):
+        raise ValueError(f"the number of digits must be a whole number, got {digits}")
+    if abs(digits) > MAX_DIGITS:
+        raise ValueError(f"the number of digits must be between -{MAX_DIGITS} and {MAX_DIGITS}, got {_short(digits)}")
+    return round(value, digits)
+
+
+def _length(values: Value) -> int:
+    if isinstance(values, (tuple, Record)):
+        return len(values)
+    raise ValueError(f"{kind_of(values)} has no length (len() takes a list)")
+
+
+def _extreme(pick: Callable[..., Number]) -> Callable[..., Number]:
+    """min/max of several numbers, or of one list of numbers."""
+
+    def extreme(*values: Value) -> Number:
+        if len(values) == 1:
+            if not isinstance(values[0], tuple) or not values[0]:
+                raise ValueError("one argument must be a non-empty list (or give two or more numbers)")
+            values = values[0]
+        return pick(_num(v) for v in values)
+
+    return extreme
+
+
+def _sum(values: Value) -> Number:
+    if not isinstance(values, tuple):
+        raise ValueError(f"sum() takes a list, got {kind_of(values)}")
+    total: Number = 0
+    for v in values:
+        total = _check(total + _num(v))
+    return total
 
 
 # name -> (function, fewest arguments, most arguments or None for any number)
 FUNCTIONS: dict[str, tuple[Callable[..., Number], int, int | None]] = {
-    "min": (min, 2, None),
-    "max": (max, 2, None),
+    "min": (_extreme(min), 1, None),
+    "max": (_extreme(max), 1, None),
     "round": (_round, 1, 2),
     "floor": (math.floor, 1, 1),
     "ceil": (math.ceil, 1, 1),
     "int": (int, 1, 1),
     "abs": (abs, 1, 1),
     "make_divisible": (make_divisible, 1, 3),
+    "len": (_length, 1, 1),
+    "sum": (_sum, 1, 1),
 }
+# functions whose arguments may be lists or rows rather than numbers
+_TAKES_VALUES = frozenset({"min", "max", "len", "sum"})
 
 CONSTANTS: dict[str, Number] = {"true": True, "false": False, "True": True, "False": False}
 
@@ -73,10 +147,21 @@ class _Fail(Exception):
     """Internal: an evaluation problem, turned into a SpecError naming the expression."""
 
 
-def _num(value: Value) -> Number:
+def kind_of(value: Value) -> str:
+    """What a value is, in a message."""
     if isinstance(value, str):
-        raise _Fail(f"the word '{value}' is not a number")
-    return value
+        return f"the word '{clip(value, 40)}'"
+    if isinstance(value, tuple):
+        return f"a list of {len(value)}"
+    if isinstance(value, Record):
+        return f"a {value.what}"
+    return f"the number {value}"
+
+
+def _num(value: Value) -> Number:
+    if isinstance(value, (int, float)):
+        return value
+    raise _Fail(f"{kind_of(value)} is not a number")
 
 
 def _check(value: Number) -> Number:
@@ -91,15 +176,21 @@ def _check(value: Number) -> Number:
 
 
 def _power(base: Number, exponent: Number) -> Number:
-    if abs(base) > 1 and exponent > 0:
-        if exponent * math.log2(abs(base)) >= MAX_MAGNITUDE.bit_length():
-            raise _Fail(f"{base}**{exponent} is too large")
+    # |base| > 1 with a large positive exponent, or 0 < |base| < 1 with a large negative one, explode
+    if base != 0 and abs(exponent) * abs(math.log2(abs(base))) >= MAX_MAGNITUDE.bit_length():
+        if (abs(base) > 1) == (exponent > 0):
+            raise _Fail(f"{_short(base)}**{_short(exponent)} is too large")
     if base == 0 and exponent < 0:
         raise _Fail("zero cannot be raised to a negative power")
     result = base**exponent
     if isinstance(result, complex):
         raise _Fail("a negative number to a fractional power is not real")
     return result
+
+
+def _short(value: Number) -> str:
+    """A number as a message shows it (operands are bounded, so this is short)."""
+    return f"({value})" if value < 0 else clip(str(value), 30)
 
 
 def _divide(op: Callable[[Number, Number], Number]) -> Callable[[Number, Number], Number]:
@@ -154,16 +245,33 @@ def _compile(node: ast.AST, depth: int) -> Compiled:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         op = _BINARY[type(node.op)]
         left, right = _compile(node.left, depth), _compile(node.right, depth)
-        return lambda scope: _check(op(_num(left(scope)), _num(right(scope))))
+
+        def binary(scope: Scope) -> Number:
+            try:
+                return _check(op(_num(left(scope)), _num(right(scope))))
+            except OverflowError:  # float arithmetic past about 1.8e308
+                raise _Fail("the result is too large") from None
+
+        return binary
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         uop = _UNARY[type(node.op)]
         operand = _compile(node.operand, depth)
         return lambda scope: uop(_num(operand(scope)))
     if isinstance(node, ast.BoolOp):
+        # Python's meaning: `a or b` is a when a is true (non-zero), else b; `a and b` is a when a is
+        # false, else b. So `0 or 8` is 8 and `c > 16 and 2` is false or 2.
         parts = [_compile(v, depth) for v in node.values]
-        if isinstance(node.op, ast.And):
-            return lambda scope: all(p(scope) for p in parts)
-        return lambda scope: any(p(scope) for p in parts)
+        is_and = isinstance(node.op, ast.And)
+
+        def boolean(scope: Scope) -> Value:
+            value: Value = False
+            for part in parts:
+                value = part(scope)
+                if bool(value) != is_and:
+                    return value
+            return value
+
+        return boolean
     if isinstance(node, ast.Compare) and all(type(o) in _COMPARE for o in node.ops):
         return _compile_compare(node, depth)
     if isinstance(node, ast.IfExp):
@@ -171,6 +279,10 @@ def _compile(node: ast.AST, depth: int) -> Compiled:
         return lambda scope: body(scope) if test(scope) else orelse(scope)
     if isinstance(node, ast.Call):
         return _compile_call(node, depth)
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+        return _compile_index(_compile(node.value, depth), _compile(node.slice, depth), ast.unparse(node.value))
+    if isinstance(node, ast.Attribute) and not node.attr.startswith("_"):
+        return _compile_field(_compile(node.value, depth), node.attr, ast.unparse(node.value))
     raise _Fail(f"'{ast.unparse(node)}' is not allowed here")
 
 
@@ -194,6 +306,39 @@ def _compile_name(name: str) -> Compiled:
     return lookup
 
 
+def _compile_index(container: Compiled, index: Compiled, written: str) -> Compiled:
+    def item(scope: Scope) -> Value:
+        values, i = container(scope), index(scope)
+        if not isinstance(values, tuple):
+            raise _Fail(f"'{clip(written, 40)}' is {kind_of(values)}, not a list: it cannot be indexed")
+        if isinstance(i, bool) or not isinstance(i, int):
+            if isinstance(i, float) and i.is_integer():
+                i = int(i)
+            else:
+                raise _Fail(f"a list index must be a whole number, got {kind_of(i)}")
+        if not -len(values) <= i < len(values):
+            raise _Fail(f"index {i} is out of range for '{clip(written, 40)}', a list of {len(values)}")
+        return values[i]
+
+    return item
+
+
+def _compile_field(record: Compiled, name: str, written: str) -> Compiled:
+    def field(scope: Scope) -> Value:
+        value = record(scope)
+        if not isinstance(value, Record):
+            raise _Fail(f"'{clip(written, 40)}' is {kind_of(value)}: it has no field '{name}'")
+        try:
+            return value.fields[name]
+        except KeyError:
+            close = nearest(name, value.fields)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            fields = ", ".join(list(value.fields)[:12])
+            raise _Fail(f"'{clip(written, 40)}' has no field '{name}'{hint} (its fields: {fields})") from None
+
+    return field
+
+
 def _compile_compare(node: ast.Compare, depth: int) -> Compiled:
     first = _compile(node.left, depth)
     rest = [(_COMPARE[type(op)], _compile(c, depth)) for op, c in zip(node.ops, node.comparators)]
@@ -202,7 +347,10 @@ def _compile_compare(node: ast.Compare, depth: int) -> Compiled:
         left = first(scope)
         for op, right_fn in rest:
             right = right_fn(scope)
-            if isinstance(left, str) != isinstance(right, str):
+            if isinstance(left, (tuple, Record)) or isinstance(right, (tuple, Record)):
+                if op not in (operator.eq, operator.ne):
+                    raise _Fail("a list or a row can only be compared with == or !=")
+            elif isinstance(left, str) != isinstance(right, str):
                 if op not in (operator.eq, operator.ne):
                     raise _Fail("a word can only be compared with == or !=")
             elif isinstance(left, str) and op not in (operator.eq, operator.ne):
@@ -229,8 +377,10 @@ def _compile_call(node: ast.Call, depth: int) -> Compiled:
         raise _Fail(f"{name}() takes {wanted} arguments, got {len(node.args)}")
     args = [_compile(a, depth) for a in node.args]
 
+    takes_values = name in _TAKES_VALUES
+
     def call(scope: Scope) -> Number:
-        values = [_num(a(scope)) for a in args]
+        values = [a(scope) for a in args] if takes_values else [_num(a(scope)) for a in args]
         try:
             return _check(function(*values))
         except (ValueError, OverflowError, TypeError) as exc:
@@ -239,9 +389,14 @@ def _compile_call(node: ast.Call, depth: int) -> Compiled:
     return call
 
 
+_NUMBER_TEXT = re.compile(r"[\s+-]*(0[xXoObB])?[0-9a-fA-F_]+(\.[0-9_]*)?([eE][+-]?[0-9_]+)?\s*")
+
+
 @lru_cache(maxsize=8192)
 def _compiled(text: str) -> Compiled:
     if len(text) > MAX_TEXT:
+        if _NUMBER_TEXT.fullmatch(text):  # never converted: Python refuses ints of more than 4,300 digits
+            raise _Fail(f"a number written with {len(text):,} characters; expected a number below 2**63")
         raise _Fail(f"longer than {MAX_TEXT} characters")
     try:
         tree = ast.parse(text.translate(_TRANSLATE).strip(), mode="eval")

@@ -17,10 +17,13 @@ from .errors import ErrorCollector, Location, SpecError, nearest
 from .expressions import Value, evaluate
 from .layers import KINDS, LayerKind, Shape, fmt_shape
 from .layers.base import MAX_DIM, to_bool, to_int
-from .spec import INPUT_NAME, REQUIRED, SHAPE_NAMES, BlockDef, Entry, Spec
+from .settings import InputSize
+from .spec import INPUT_NAME, MAX_LAYERS, REQUIRED, SHAPE_NAMES, BlockDef, Entry, Spec
 from .yaml_source import Mark
 
-MAX_NODES = 2_000_000
+# A spec of at most 1 MB must be answered within 2 s: this many layers is the most a network may
+# expand to (repeats and block uses multiply), far more than any real network has.
+MAX_NODES = MAX_LAYERS
 MAX_BLOCK_NESTING = 32
 TOP = -1  # block index of layers outside any block
 
@@ -181,9 +184,11 @@ class _Builder:
 
     # top level ------------------------------------------------------
 
-    def build(self, overrides: Mapping[str, Any], input_shape: Shape | None) -> Graph:
+    def build(self, overrides: Mapping[str, Any], input_shape: Shape | InputSize | None) -> Graph:
         spec = self.spec
         self.check_block_cycles()
+        self.errors.raise_if_any()
+        self.check_static_size()
         self.errors.raise_if_any()
         self.root_env = env = self.global_env(overrides)
         shape = self.input_shape(env, input_shape)
@@ -230,8 +235,8 @@ class _Builder:
                 self.fail(exc.about(f"{where}"), mark)
         return env
 
-    def input_shape(self, env: Env, override: Shape | None) -> Shape:
-        if override is not None:
+    def input_shape(self, env: Env, override: Shape | InputSize | None) -> Shape:
+        if override is not None and not isinstance(override, InputSize):
             return override
         mark = self.spec.marks.get("input")
         try:
@@ -239,7 +244,8 @@ class _Builder:
         except SpecError as exc:
             self.fail(exc.about("input"), mark)
             return (1,)
-        return dims
+        # a size from the command line (160, 160x120) takes the spec's own channels: one rule everywhere
+        return dims if override is None else override.resolve(dims)
 
     def check_block_cycles(self) -> None:
         blocks = self.spec.blocks
@@ -266,6 +272,44 @@ class _Builder:
             if name not in state:
                 visit(name, [name])
 
+    def check_static_size(self) -> None:
+        """Refuse at once a spec whose block uses and literal repeats multiply past MAX_NODES.
+
+        Counts each block use (not only `repeat`): 7 levels of blocks each using the next 10 times
+        would otherwise build layers for a minute before the limit stopped it. Repeats given by an
+        expression count once here; the layer count is checked again while building.
+        """
+        blocks = self.spec.blocks
+        sizes: dict[str, int] = {}
+
+        def size(entries: tuple[Entry, ...]) -> tuple[int, Entry | None]:
+            """Layers the entries make at least, and the entry at which they pass MAX_NODES."""
+            total = 0
+            for entry in entries:
+                repeat = entry.repeat if type(entry.repeat) is int and 0 < entry.repeat <= MAX_DIM else 1
+                if entry.kind in blocks:
+                    if entry.kind not in sizes:
+                        sizes[entry.kind] = 0  # cycles were refused before; guards recursion anyway
+                        sizes[entry.kind] = size(blocks[entry.kind].layers)[0]
+                    total += repeat * sizes[entry.kind]
+                else:
+                    total += repeat
+                if total > MAX_NODES:
+                    return total, entry
+            return total, None
+
+        _, culprit = size(self.spec.layers)
+        if culprit is not None:
+            self.fail(
+                SpecError(
+                    f"the network would have more than {MAX_NODES:,} layers (costcalc's limit)",
+                    expected="a smaller network",
+                    hint="repeats and block uses multiply: a block used 10 times that uses another 10 times makes 100",
+                ),
+                culprit.marks.get("repeat", culprit.mark),
+                culprit.name,
+            )
+
     # scopes ---------------------------------------------------------
 
     def scope(
@@ -289,6 +333,9 @@ class _Builder:
             for ref in wanted:
                 if ref != INPUT_NAME and ref not in position:
                     ok = False
+                    if self.errors.full:  # no did-you-mean search for errors that will not be shown
+                        self.errors.truncated = True
+                        continue
                     near = nearest(ref, names)
                     hint = (
                         "names inside a block are not visible outside it; use the block's name" if "." in ref else None
@@ -439,7 +486,8 @@ class _Builder:
         if len(self.nodes) + count > self.limit:
             self.fail(
                 SpecError(
-                    f"repeat {count:,} would make more than {MAX_NODES:,} layers", expected="a smaller repeat count"
+                    f"repeat {count:,} would make more than {MAX_NODES:,} layers (costcalc's limit)",
+                    expected="a smaller repeat count",
                 ),
                 entry.marks.get("repeat"),
                 path,
@@ -526,6 +574,7 @@ class _Builder:
         if params is None:
             return None
         try:
+            params = kind.resolve(params, shapes)  # each kind's input-dependent geometry, worked out once here
             shape = kind.output_shape(params, shapes)
             check_shape(shape)
         except SpecError as exc:
@@ -649,9 +698,9 @@ class _Builder:
         if len(self.nodes) >= self.limit:
             self.fail(
                 SpecError(
-                    f"the network would have more than {MAX_NODES:,} layers",
+                    f"the network would have more than {MAX_NODES:,} layers (costcalc's limit)",
                     expected="a smaller network",
-                    hint="repeats nested in blocks multiply",
+                    hint="repeats and block uses multiply",
                 ),
                 entry.mark,
                 path,
@@ -681,8 +730,11 @@ def check_shape(shape: Shape) -> None:
             raise SpecError(f"the output would be {fmt_shape(shape)}", expected=f"dimensions ≤ {MAX_DIM:,}")
 
 
-def build_graph(spec: Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | None = None) -> Graph:
-    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input."""
+def build_graph(
+    spec: Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | InputSize | None = None
+) -> Graph:
+    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input
+    (a full shape, or an InputSize from the command line, resolved against the spec's own input)."""
     prepared = getattr(spec, "prepared", None)
     if prepared is not None:
         # a spec converted from a model file (ONNX) is made for the input given: its layers' sizes depend on it

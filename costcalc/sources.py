@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 from .errors import Location, SpecError, nearest
 from .spec import Spec, parse_spec
 
-MAX_BYTES = 256 * 1024 * 1024
+# Refused before parsing: a larger file could not be answered within the memory budget (about 1 KB
+# per written-out layer while parsing), and no spec within the 50,000-layer limit needs more.
+MAX_BYTES = 8 * 1024 * 1024
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -46,6 +49,15 @@ def decode(data: bytes, file: str) -> str:
         ) from None
 
 
+def check_size(data: bytes, file: str) -> None:
+    if len(data) > MAX_BYTES:
+        raise SpecError(
+            f"the file is larger than {MAX_BYTES // 2**20} MiB (costcalc's limit for a spec)",
+            location=Location(file),
+            expected="a spec of a sensible size",
+        )
+
+
 def read_file(path: Path) -> str:
     file = str(path)
     try:
@@ -55,12 +67,7 @@ def read_file(path: Path) -> str:
             data = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise SpecError(f"cannot read the file: {exc.strerror or exc}", location=Location(file)) from None
-    if len(data) > MAX_BYTES:
-        raise SpecError(
-            f"the file is larger than {MAX_BYTES // 2**20} MiB",
-            location=Location(file),
-            expected="a spec of a sensible size",
-        )
+    check_size(data, file)
     return decode(data, file)
 
 
@@ -91,7 +98,17 @@ def load_spec(ref: str) -> Spec:
 
     path = resolve(ref)
     if path is None:
-        data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        if sys.stdin is None or getattr(sys.stdin, "closed", False):
+            raise SpecError(
+                "standard input is closed", location=Location("<stdin>"), expected="a spec on standard input"
+            )
+        try:
+            data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        except OSError as exc:
+            raise SpecError(
+                f"cannot read standard input: {exc.strerror or exc}", location=Location("<stdin>")
+            ) from None
+        check_size(data, "<stdin>")
         if looks_like_onnx(data[:2]):
             from .onnx import load_onnx_bytes
 
@@ -101,4 +118,10 @@ def load_spec(ref: str) -> Spec:
         from .onnx import load_onnx
 
         return load_onnx(path)
-    return parse_spec(read_file(path), str(path), path.stem)
+    # a file name in bytes UTF-8 cannot decode is shown with escapes (n\xff), never as a lone surrogate
+    # that no output format could encode
+    return parse_spec(read_file(path), shown_path(path), shown_path(path.stem))
+
+
+def shown_path(path: str | Path) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

@@ -26,6 +26,10 @@ SHAPE_NAMES = ("in_height", "in_width", "in_channels")
 RESERVED_NAMES = frozenset(SHAPE_NAMES) | {"index"} | set(FUNCTIONS) | set(CONSTANTS)
 INPUT_NAME = "input"  # inside a block, the block's input; at the top, the network input
 
+# the most layers a network may have (graph.py counts expanded layers against it); a spec that
+# writes more entries than this is refused while parsing
+MAX_LAYERS = 50_000
+
 _LAYER_NAME = re.compile(r"[^\s.\x00-\x1f\x7f]{1,100}")
 
 REQUIRED = object()  # marks a block argument without default
@@ -85,6 +89,7 @@ class _Parser:
     def __init__(self, file: str) -> None:
         self.file = file
         self.errors = ErrorCollector()
+        self.entry_count = 0
 
     def fail(self, mark: Mark | None, message: str, **kw: Any) -> None:
         location = Location(self.file, *mark) if mark else Location(self.file)
@@ -113,10 +118,13 @@ class _Parser:
                 )
 
     def text(self, data: YMap, key: str, default: str = "") -> str:
-        value = data.get(key, default)
-        if isinstance(value, str):
-            return value
-        self.fail(data.marks.get(key), f"'{key}' is {describe(value)}", expected="text")
+        """A free-text field: a plain scalar is its text as written (description: 2001-12-14, name: 1.10)."""
+        if key not in data:
+            return default
+        written = data.text_of(key)
+        if written is not None:
+            return written
+        self.fail(data.marks.get(key), f"'{key}' is {describe(data[key])}", expected="text")
         return default
 
     # ------------------------------------------------------------------ top level
@@ -277,6 +285,14 @@ class _Parser:
         if not isinstance(raw, YList) or not raw:
             self.fail(mark, f"the layers of {where} are {describe(raw)}", expected="a non-empty list of layers")
             return ()
+        self.entry_count += len(raw)
+        if self.entry_count > MAX_LAYERS:
+            self.fail(
+                mark,
+                f"the spec writes more than {MAX_LAYERS:,} layers (costcalc's limit)",
+                expected="a smaller network",
+            )
+            return ()
         out = []
         seen: dict[str, Mark] = {}
         for item, item_mark in zip(raw, raw.marks):
@@ -391,7 +407,7 @@ class _Parser:
         if type(name) is str and len(name) <= 100 and name.isidentifier() and name != INPUT_NAME:
             return name  # the common case, without the regex
         if isinstance(name, (int, float)) and not isinstance(name, bool):
-            name = str(name)
+            name = data.text_of("name")
         if not isinstance(name, str) or not _LAYER_NAME.fullmatch(name):
             self.fail(
                 data.marks["name"],

@@ -12,6 +12,7 @@ from .errors import CostcalcError
 from .graph import Graph, build_graph
 from .layers import Shape
 from .memory import peak_memory
+from .settings import parse_batch, parse_input
 from .spec import Spec
 
 MAX_VARIANTS = 1_000_000
@@ -82,28 +83,18 @@ def axes_from(settings: list[str], inputs: list[str], batches: list[str]) -> lis
         values = tuple(v for text in given for v in expand_values(text, f"--{option}"))
         if values:
             axes.append(Axis(option, values))
-    for axis in axes:
-        if axis.name == "batch" and not all(v.isdigit() and int(v) >= 1 for v in axis.values):
-            raise SweepError("--batch takes whole numbers ≥ 1 (e.g. 1,8,32 or 1..64)")
+    for axis in axes:  # each value read by the parser every command uses, so errors come before any work
+        if axis.name == "batch":
+            for value in axis.values:
+                parse_batch(value)
+        elif axis.name == "input":
+            for value in axis.values:
+                parse_input(value)
     names = [a.name for a in axes]
     for name in names:
         if names.count(name) > 1:
             raise SweepError(f"'{name}' is swept twice; give all its values in one option")
     return axes
-
-
-def input_shape(text: str, default: Shape) -> Shape:
-    """'160' -> 160×160 with the spec's channels; '160x128x3' as written."""
-    parts = text.lower().replace("×", "x").split("x")
-    try:
-        dims = tuple(int(p) for p in parts)
-    except ValueError:
-        dims = ()
-    if len(dims) == 1 and len(default) == 3:
-        dims = (dims[0], dims[0], default[2])
-    if len(dims) not in (1, 3) or min(dims) < 1:
-        raise SweepError(f"--input '{text}' is not a size (160) or a shape (160x160x3)")
-    return dims
 
 
 def count_variants(axes: list[Axis]) -> int:
@@ -124,19 +115,15 @@ def sweep(
     total = count_variants(axes)
     if total > MAX_VARIANTS:
         raise SweepError(f"{total:,} combinations; expected at most {MAX_VARIANTS:,}")
-    default_inputs: dict[tuple, Shape] = {}  # per combination of vars: the spec's own input (its channels)
     graphs: dict[tuple, Graph] = {}
     for combination in itertools.product(*(axis.values for axis in axes)):
         settings = dict(zip((a.name for a in axes), combination))
         overrides = {k: v for k, v in settings.items() if k not in ("input", "batch")}
-        shape = None
         vars_key = tuple(sorted(overrides.items()))
-        if "input" in settings:
-            if vars_key not in default_inputs:
-                default_inputs[vars_key] = build_graph(spec, overrides).input_shape
-            shape = input_shape(settings["input"], default_inputs[vars_key])
-        batch = int(settings.get("batch", 1))
-        key = (vars_key, shape)
+        # an input size (160: the spec's channels) is resolved by the graph, as in every command
+        shape = parse_input(settings["input"]) if "input" in settings else None
+        batch = parse_batch(settings.get("batch", "1"))
+        key = (vars_key, shape.dims if shape is not None else None)
         graph = graphs.get(key)
         if graph is None:
             graph = graphs[key] = build_graph(spec, overrides, shape)

@@ -8,6 +8,8 @@ The explanation therefore cannot disagree with the analysis: it is the same code
 
 from __future__ import annotations
 
+import math
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 # how tightly an expression binds: an operand that binds less tightly is put in parentheses
@@ -143,6 +145,14 @@ def ceil_div(a: Any, b: Any) -> Any:
     return Sym(-(-a.value // b.value), f"⌈{_wrap(a, PRODUCT)} / {_wrap(b, ATOM)}⌉")
 
 
+def gcd(a: Any, b: Any) -> Any:
+    """gcd(a, b) for ints and Syms alike; for Syms, the value labelled with what it is the gcd of."""
+    value = math.gcd(int(a), int(b))
+    if not isinstance(a, Sym) and not isinstance(b, Sym):
+        return value
+    return note(Sym(value), f"gcd of {int(a)} and {int(b)}")
+
+
 def note(x: Any, label: str) -> Any:
     """``x`` annotated with what it counts, e.g. "(output positions × filters)"; ints pass through."""
     if not isinstance(x, Sym):
@@ -151,13 +161,16 @@ def note(x: Any, label: str) -> Any:
 
 
 def leaf(value: Any) -> Any:
-    """A number as the start of a formula (ints become Syms; tuples element by element)."""
+    """A number as the start of a formula (ints become Syms; tuples element by element, and the fields
+    of a frozen dataclass such as a layer's resolved window)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
         return Sym(value)
     if isinstance(value, tuple):
         return tuple(leaf(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: leaf(getattr(value, f.name)) for f in fields(value) if f.init})
     return value
 
 

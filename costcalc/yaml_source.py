@@ -5,6 +5,12 @@ Only mappings, lists, strings, numbers, booleans and null are built; any other t
 libyaml's event stream (no intermediate node tree: three times faster on large specs); an alias
 reuses the value its anchor built, so an alias bomb costs linear work. Nesting depth and
 document size are bounded.
+
+A plain (unquoted) scalar that YAML 1.1 would read as a date (``2001-12-14``) is text here, and a
+plain number written with more than MAX_NUMBER_TEXT characters stays text too (Python refuses to
+convert ints of more than 4,300 digits, and no spec value needs one). The text a plain number,
+boolean or null was written as is kept in ``YMap.texts`` where it differs from the value, so that
+free-text fields (``description: 1.10``) read what was written.
 """
 
 from __future__ import annotations
@@ -35,12 +41,14 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_DEPTH = 64
-MAX_EVENTS = 50_000_000
+MAX_VALUES = 1_000_000  # YAML events (scalars, starts and ends of mappings and lists): room for a 50,000-layer spec
+MAX_NUMBER_TEXT = 100
 
 Mark = tuple[int, int]  # (line, column), 1-based
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _MAP, _SEQ, _MERGE = (_TAG + t for t in ("str", "int", "map", "seq", "merge"))
+_TIMESTAMP, _FLOAT = _TAG + "timestamp", _TAG + "float"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
 _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
@@ -55,13 +63,25 @@ _SPECIAL_WORDS = frozenset(
 class YMap(dict):
     """A mapping from YAML; ``mark`` is where it starts, ``marks[key]`` where each value starts."""
 
-    __slots__ = ("mark", "marks", "key_marks")
+    __slots__ = ("mark", "marks", "key_marks", "texts")
 
     def __init__(self, mark: Mark) -> None:
         super().__init__()
         self.mark = mark
         self.marks: dict[str, Mark] = {}
         self.key_marks: dict[str, Mark] = {}
+        self.texts: dict[str, str] | None = None  # key -> how a plain non-text value was written
+
+    def text_of(self, key: str) -> str | None:
+        """The value of ``key`` as written, when it is a plain scalar (``1.10``, ``yes``, ``42``)."""
+        value = self.get(key)
+        if isinstance(value, str):
+            return value
+        if self.texts is not None and key in self.texts:
+            return self.texts[key]
+        if isinstance(value, (int, float)) or value is None:
+            return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        return None
 
 
 class YList(list):
@@ -111,6 +131,8 @@ class _Builder:
         if event.tag is None or event.tag == "!":
             plain, _quoted = event.implicit
             tag = _plain_tag(value) if plain else _STR
+            if plain and (tag == _TIMESTAMP or (len(value) > MAX_NUMBER_TEXT and tag in (_INT, _FLOAT))):
+                return value  # no tag was written: a date-like or enormous plain scalar is text
         else:
             tag = event.tag
         if tag == _STR:
@@ -137,13 +159,14 @@ class _Builder:
         while True:
             event = get_event()
             count += 1
-            if count > MAX_EVENTS:
+            if count > MAX_VALUES:
                 raise SpecError(
-                    f"the document has more than {MAX_EVENTS:,} values",
+                    f"the document has more than {MAX_VALUES:,} values (costcalc's limit)",
                     location=Location(self.file),
                     expected="a spec of a sensible size",
                 )
             kind = type(event)
+            written = None
             if kind is ScalarEvent:
                 start = event.start_mark
                 mark = (start.line + 1, start.column + 1)
@@ -155,6 +178,8 @@ class _Builder:
                     or value in _SPECIAL_WORDS
                 ):
                     value = self.scalar(event, mark)  # anything but a plain word: numbers, quoted text, tags
+                    if type(value) is not str and event.implicit[0] and event.tag is None:
+                        written = event.value  # kept for free-text fields when it differs from the value
                 anchor = event.anchor
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 frame = stack.pop()
@@ -196,6 +221,8 @@ class _Builder:
                 self.anchors[anchor] = value
             if stack:
                 self.add(stack[-1], value, mark)
+                if written is not None and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY:
+                    self.remember_text(stack[-1][0], value, written)
             else:
                 root = value
 
@@ -228,6 +255,16 @@ class _Builder:
         container.key_marks[key] = frame[2]
 
     @staticmethod
+    def remember_text(container: YMap, value: Any, written: str) -> None:
+        """Keep how the value just added was written, if its text would not say the same."""
+        shown = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        if shown != written:
+            key = next(reversed(container))  # the key just set (dicts keep insertion order)
+            if container.texts is None:
+                container.texts = {}
+            container.texts[key] = written
+
+    @staticmethod
     def merge(target: YMap, sources: list[YMap]) -> None:
         """'<<: *base' fills only the keys the mapping does not set itself."""
         for source in sources:
@@ -236,6 +273,10 @@ class _Builder:
                     target[key] = value
                     target.marks[key] = source.marks[key]
                     target.key_marks[key] = source.key_marks[key]
+                    if source.texts is not None and key in source.texts:
+                        if target.texts is None:
+                            target.texts = {}
+                        target.texts[key] = source.texts[key]
 
 
 class _Sentinel:

@@ -11,6 +11,7 @@ from .base import (
     LayerKind,
     Param,
     Params,
+    Part,
     Shape,
     boolean,
     elements,
@@ -29,6 +30,7 @@ class Elementwise(LayerKind):
     in_place = True
     ops: ClassVar[int]
     formula: ClassVar[str]
+    module: ClassVar[str]  # the torch.nn class computing it
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
@@ -36,33 +38,44 @@ class Elementwise(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=note(self.ops * elements(out), self.label))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part(self.module)]
+
     def __init__(self) -> None:
         super().__init__()
         self.label = f"{self.name}: {self.formula}"  # what explain shows; built once, read per layer
 
 
-def activation(name: str, ops: int, formula: str, summary: str, **params: Param) -> type[Elementwise]:
+def activation(name: str, ops: int, formula: str, module: str, summary: str) -> type[Elementwise]:
+    """An activation without parameters: its operation count, formula and torch.nn module."""
     cls = type(
-        name, (Elementwise,), {"name": name, "ops": ops, "formula": formula, "summary": summary, "params": params}
+        name, (Elementwise,), {"name": name, "ops": ops, "formula": formula, "module": module, "summary": summary}
     )
     return register(cls)
 
 
-activation("relu", 1, "max(x, 0)", "rectified linear unit")
-activation("relu6", 2, "min(max(x, 0), 6)", "ReLU capped at 6 (MobileNet)")
+activation("relu", 1, "max(x, 0)", "ReLU", "rectified linear unit")
+activation("relu6", 2, "min(max(x, 0), 6)", "ReLU6", "ReLU capped at 6 (MobileNet)")
+activation("sigmoid", 3, "1 / (1 + exp(−x))", "Sigmoid", "logistic sigmoid")
+activation("tanh", 1, "tanh(x)", "Tanh", "hyperbolic tangent")
 activation(
-    "leaky_relu",
-    2,
-    "x if x > 0 else a·x",
-    "leaky ReLU",
-    slope=Param(number(), 0.01, "the negative slope a; no effect on costs"),
+    "hard_sigmoid", 4, "min(max(x + 3, 0), 6) / 6", "Hardsigmoid", "piecewise-linear sigmoid (PyTorch Hardsigmoid)"
 )
-activation("sigmoid", 3, "1 / (1 + exp(−x))", "logistic sigmoid")
-activation("tanh", 1, "tanh(x)", "hyperbolic tangent")
-activation("hard_sigmoid", 4, "min(max(x + 3, 0), 6) / 6", "piecewise-linear sigmoid (PyTorch Hardsigmoid)")
-activation("hard_swish", 5, "x · hard_sigmoid(x)", "x times hard sigmoid (MobileNet v3)")
-activation("silu", 4, "x · sigmoid(x)", "sigmoid-weighted linear unit, also called swish")
-activation("gelu", 5, "x · (1 + erf(x / √2)) / 2", "Gaussian error linear unit (erf form)")
+activation("hard_swish", 5, "x · hard_sigmoid(x)", "Hardswish", "x times hard sigmoid (MobileNet v3)")
+activation("silu", 4, "x · sigmoid(x)", "SiLU", "sigmoid-weighted linear unit, also called swish")
+activation("gelu", 5, "x · (1 + erf(x / √2)) / 2", "GELU", "Gaussian error linear unit (erf form)")
+
+
+@register
+class LeakyReLU(Elementwise):
+    name = "leaky_relu"
+    summary = "leaky ReLU"
+    ops = 2
+    formula = "x if x > 0 else a·x"
+    params = {"slope": Param(number(), 0.01, "the negative slope a; no effect on costs")}
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("LeakyReLU", (p["slope"],))]
 
 
 @register
@@ -76,6 +89,9 @@ class PReLU(Elementwise):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         slopes = 1 if p["shared"] else out[-1]
         return Cost(params=note(slopes, "slopes"), other_ops=note(self.ops * elements(out), self.label))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("PReLU", (), {"num_parameters": 1 if p["shared"] else out[-1]})]
 
 
 @register
@@ -91,3 +107,6 @@ class Softmax(LayerKind):
         channels = out[-1]
         positions = elements(out[:-1])
         return Cost(other_ops=note(positions * (3 * channels - 1), "softmax: C exps, C − 1 adds, C divides"))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Softmax", (), {"dim": 1})]

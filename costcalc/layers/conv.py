@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import SpecError
-from ..symbolic import note
+from ..errors import CostcalcError, SpecError
+from ..symbolic import leaf, note
 from .base import (
     FUSED_PARAMS,
+    GEOMETRY,
+    KINDS,
     Cost,
-    LayerKind,
+    NoTorchEquivalent,
     Param,
     Params,
+    Part,
     Shape,
     Window,
     boolean,
     fused_cost,
+    fused_parts,
     non_negative_pair,
     padding,
     positive_int,
@@ -23,7 +27,7 @@ from .base import (
     register,
     spatial,
 )
-from .windows import resolve_padding, slide, span
+from .windows import SlidingWindow
 
 WINDOW_PARAMS: dict[str, Param] = {
     "kernel": Param(positive_pair, doc="kernel size f: one number or [h, w]"),
@@ -34,30 +38,40 @@ WINDOW_PARAMS: dict[str, Param] = {
 BIAS = {"bias": Param(boolean, True, "add a learned bias per output channel")}
 
 
-def kernel_spans(p: Params) -> tuple[int, int]:
-    """Input pixels the (dilated) kernel covers, per axis."""
-    kernel, dilation = p["kernel"], p["dilation"]
-    return (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
-
-
-def conv_window(p: Params, h: int, w: int) -> tuple[int, int]:
-    """Output (H, W) of a convolution window over an h×w input."""
-    window, stride = kernel_spans(p), p["stride"]
-    pad = resolve_padding(p["padding"], (h, w), window, stride)
-    return slide("kernel", (h, w), window, stride, pad, kernel=p["kernel"])
-
-
-class Convolution(LayerKind):
+class Convolution(SlidingWindow):
     """A convolution kind: its breakdown row also names the kernel, as MobileNet's Table 2 does."""
 
     def group(self, p: Params) -> str:
-        kh, kw = p["kernel"]
-        return f"{self.name} {kh}×{kw}"
+        return f"{self.name} {'×'.join(str(k) for k in p['kernel'])}"
 
-    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
-        spans = kernel_spans(p)
-        top, _, left, _ = resolve_padding(p["padding"], inputs[0][:2], spans, p["stride"])
-        return Window(spans, p["stride"], (-top, -left))
+    def ungrouped(self, p: Params) -> bool:
+        """Every filter reads every input channel (a plain convolution): what explain's bottleneck note needs."""
+        return False
+
+    def plain_conv_macs(self, p: Params, source: Shape, filters: int, out: Shape) -> object | None:
+        """The MACs, with their formula, of a plain conv with this layer's window (kernel, stride, padding,
+        dilation) and ``filters`` filters on a ``source``-shaped input: the conv kind's own rule, so a
+        comparison cannot disagree with what analyze would count for that conv. None unless its output
+        is ``out`` (the shape of what it would replace)."""
+        conv = KINDS["conv"]
+        g = p[GEOMETRY]
+        window = {"kernel": g.kernel, "stride": g.stride, "padding": g.padding, "dilation": g.dilation}
+        try:
+            params = conv.resolve({**conv.defaults(), **window, "filters": filters}, [source])
+            symbolic = {key: leaf(value) for key, value in params.items()}
+            inputs = [leaf(source)]
+            if tuple(int(d) for d in conv.output_shape(symbolic, inputs)) != out:
+                return None
+        except CostcalcError:
+            return None
+        return conv.cost(symbolic, inputs, leaf(out)).macs
+
+    def torch_conv(self, p: Params, inputs: Sequence[Shape], out_channels: int, groups: int, bias: bool) -> list[Part]:
+        """Conv2d with this layer's window (a ZeroPad2d in front when the padding is uneven)."""
+        g = p[GEOMETRY]
+        pad_parts, pad = g.torch_padding()
+        kwargs = {"stride": g.stride, "padding": pad, "dilation": g.dilation, "groups": groups, "bias": bias}
+        return [*pad_parts, Part("Conv2d", (inputs[0][2], out_channels, g.kernel), kwargs)]
 
 
 def bias_cost(p: Params, out_channels: int, positions: int) -> Cost:
@@ -92,9 +106,9 @@ class Conv(Convolution):
     }
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        h, w, c = spatial(inputs[0], self.name)
+        c = spatial(inputs[0], self.name)[2]
         check_groups(c, p["filters"], p["groups"])
-        return (*conv_window(p, h, w), p["filters"])
+        return (*self.slide(p, inputs), p["filters"])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         oh, ow, filters = out
@@ -103,6 +117,12 @@ class Conv(Convolution):
         macs = note(oh * ow * filters, "output positions × filters") * note(per_output, "multiplies per output")
         conv = Cost(params=per_output * filters, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
+
+    def ungrouped(self, p: Params) -> bool:
+        return p["groups"] == 1
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [*self.torch_conv(p, inputs, p["filters"], p["groups"], p["bias"]), *fused_parts(p, out)]
 
 
 @register
@@ -117,8 +137,8 @@ class DepthwiseConv(Convolution):
     }
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        h, w, c = spatial(inputs[0], self.name)
-        return (*conv_window(p, h, w), c if p["multiplier"] == 1 else c * p["multiplier"])
+        c = spatial(inputs[0], self.name)[2]
+        return (*self.slide(p, inputs), c if p["multiplier"] == 1 else c * p["multiplier"])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         oh, ow, channels = out
@@ -126,6 +146,10 @@ class DepthwiseConv(Convolution):
         macs = note(oh * ow * channels, "output positions × channels") * note(kh * kw, "multiplies per output")
         conv = Cost(params=kh * kw * channels, macs=macs)
         return conv + bias_cost(p, channels, oh * ow) + fused_cost(p, out)
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        c = inputs[0][2]
+        return [*self.torch_conv(p, inputs, c * p["multiplier"], c, p["bias"]), *fused_parts(p, out)]
 
 
 @register
@@ -141,8 +165,8 @@ class SeparableConv(Convolution):
     }
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        h, w, _ = spatial(inputs[0], self.name)
-        return (*conv_window(p, h, w), p["filters"])
+        spatial(inputs[0], self.name)
+        return (*self.slide(p, inputs), p["filters"])
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         oh, ow, filters = out
@@ -151,6 +175,13 @@ class SeparableConv(Convolution):
         depthwise = Cost(params=kh * kw * middle, macs=note(oh * ow * middle * kh * kw, "depthwise"))
         pointwise = Cost(params=middle * filters, macs=note(oh * ow * filters * middle, "pointwise"))
         return depthwise + pointwise + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        c = inputs[0][2]
+        middle = c * p["multiplier"]
+        depthwise = self.torch_conv(p, inputs, middle, c, False)
+        pointwise = Part("Conv2d", (middle, p["filters"], 1), {"bias": p["bias"]})
+        return [*depthwise, pointwise, *fused_parts(p, out)]
 
 
 @register
@@ -172,20 +203,21 @@ class ConvTranspose(Convolution):
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         h, w, c = spatial(inputs[0], self.name)
         check_groups(c, p["filters"], p["groups"])
-        top, bottom, left, right = p["padding"]
+        g = p[GEOMETRY]
+        top, bottom, left, right = g.padding
         sizes = []
-        for size, k, s, d, extra, cut in zip(
-            (h, w), p["kernel"], p["stride"], p["dilation"], p["output_padding"], (top + bottom, left + right)
+        for size, s, d, extra, cut, reach in zip(
+            (h, w), g.stride, g.dilation, p["output_padding"], (top + bottom, left + right), g.spans
         ):
             if extra >= max(s, d):
                 raise SpecError(
                     f"output_padding {extra} is not smaller than stride {s} or dilation {d}",
                     expected="output_padding < max(stride, dilation)",
                 )
-            sizes.append((size - 1) * s - cut + span(k, d) + extra)
+            sizes.append((size - 1) * s - cut + reach + extra)
         if min(sizes) < 1:
             raise SpecError(
-                f"padding {p['padding']} removes the whole output ({sizes[0]}×{sizes[1]})",
+                f"padding {g.padding} removes the whole output ({sizes[0]}×{sizes[1]})",
                 expected="less padding",
             )
         return (sizes[0], sizes[1], p["filters"])
@@ -204,9 +236,25 @@ class ConvTranspose(Convolution):
         # ⌈span / s⌉ of them, starting near (p − span + 1) / s
         from fractions import Fraction
 
-        spans, stride, pad = kernel_spans(p), p["stride"], p["padding"]
+        g = p[GEOMETRY]
+        spans, stride, pad = g.spans, g.stride, g.padding
         return Window(
             (-(-spans[0] // stride[0]), -(-spans[1] // stride[1])),
             (Fraction(1, stride[0]), Fraction(1, stride[1])),
             (Fraction(pad[0] - spans[0] + 1, stride[0]), Fraction(pad[2] - spans[1] + 1, stride[1])),
         )
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        g = p[GEOMETRY]
+        top, bottom, left, right = g.padding
+        if top != bottom or left != right:
+            raise NoTorchEquivalent("ConvTranspose2d takes only symmetric padding; this layer's is uneven")
+        kwargs = {
+            "stride": g.stride,
+            "padding": (top, left),
+            "output_padding": p["output_padding"],
+            "groups": p["groups"],
+            "bias": p["bias"],
+            "dilation": g.dilation,
+        }
+        return [Part("ConvTranspose2d", (inputs[0][2], p["filters"], g.kernel), kwargs), *fused_parts(p, out)]

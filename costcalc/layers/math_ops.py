@@ -21,6 +21,7 @@ from .base import (
     LayerKind,
     Param,
     Params,
+    Part,
     Shape,
     boolean,
     choice,
@@ -108,6 +109,14 @@ class ElementwiseOp(LayerKind):
         label = f"{p['op']}: {ELEMENTWISE[p['op']]}"
         return Cost(params=params, other_ops=note(per_element * elements(out), label))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        operand = None
+        if p["operand"] is not None or p["value"] is not None:
+            stored = tuple(p["operand"] or ())
+            operand = (1,) * (len(out) - len(stored)) + stored
+        value = 1.0 if p["value"] is None else p["value"]
+        return [Part("Elementwise", (p["op"], operand, p["learned"], value))]
+
 
 # ---------------------------------------------------------------- unary functions
 
@@ -147,6 +156,9 @@ class Unary(LayerKind):
         ops, formula = UNARY[p["op"]]
         return Cost(other_ops=note(ops * elements(out), f"{p['op']}: {formula}"))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Unary", (p["op"],))]
+
 
 @register
 class Clip(LayerKind):
@@ -164,6 +176,9 @@ class Clip(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         bounds = (p["min"] is not None) + (p["max"] is not None)
         return Cost(other_ops=note(bounds * elements(out), "clip: a comparison per bound"))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Clip", (p["min"], p["max"]))]
 
 
 # ---------------------------------------------------------------- products of activations
@@ -200,6 +215,9 @@ class MatMul(LayerKind):
         lead, rows, inner, cols = self.sides(p, inputs)
         macs = note(elements(lead) * rows * cols, "outputs") * note(inner, "multiplies per output")
         return Cost(macs=macs)
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("MatMul", (p["transpose_b"],))]
 
 
 # ---------------------------------------------------------------- reductions
@@ -249,6 +267,9 @@ class Reduce(LayerKind):
         outputs = elements(inputs[0]) // reduced
         return Cost(other_ops=note(outputs * rule(reduced), f"{p['op']}: {text} per output"))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Reduce", (p["op"], tuple(p["axes"]), p["keepdims"]))]
+
 
 # ---------------------------------------------------------------- more activations
 
@@ -259,6 +280,7 @@ class Pointwise(LayerKind):
     in_place = True
     ops: int
     formula: str
+    part: Part  # the torch.nn module computing it
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
@@ -266,20 +288,28 @@ class Pointwise(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=note(self.ops * elements(out), f"{self.name}: {self.formula}"))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [self.part]
 
-def pointwise(name: str, ops: int, formula: str, summary: str) -> None:
-    register(type(name, (Pointwise,), {"name": name, "ops": ops, "formula": formula, "summary": summary}))
+
+def pointwise(name: str, ops: int, formula: str, part: Part, summary: str) -> None:
+    attributes = {"name": name, "ops": ops, "formula": formula, "part": part, "summary": summary}
+    register(type(name, (Pointwise,), attributes))
 
 
-pointwise("elu", 4, "x if x > 0 else α·(exp(x) − 1)", "exponential linear unit (ELU)")
-pointwise("selu", 5, "λ·(x if x > 0 else α·(exp(x) − 1))", "scaled ELU (SELU)")
-pointwise("celu", 7, "max(0, x) + min(0, α·(exp(x / α) − 1))", "continuously differentiable ELU (CELU)")
-pointwise("softplus", 3, "log(1 + exp(x))", "softplus")
-pointwise("softsign", 3, "x / (1 + |x|)", "softsign")
-pointwise("mish", 5, "x · tanh(softplus(x))", "Mish")
-pointwise("thresholded_relu", 1, "x if x > α else 0", "thresholded ReLU")
+pointwise("elu", 4, "x if x > 0 else α·(exp(x) − 1)", Part("ELU"), "exponential linear unit (ELU)")
+pointwise("selu", 5, "λ·(x if x > 0 else α·(exp(x) − 1))", Part("SELU"), "scaled ELU (SELU)")
+pointwise("celu", 7, "max(0, x) + min(0, α·(exp(x / α) − 1))", Part("CELU"), "continuously differentiable ELU (CELU)")
+pointwise("softplus", 3, "log(1 + exp(x))", Part("Softplus"), "softplus")
+pointwise("softsign", 3, "x / (1 + |x|)", Part("Softsign"), "softsign")
+pointwise("mish", 5, "x · tanh(softplus(x))", Part("Mish"), "Mish")
+pointwise("thresholded_relu", 1, "x if x > α else 0", Part("Threshold", (1.0, 0.0)), "thresholded ReLU")
 pointwise(
-    "gelu_tanh", 9, "x · (1 + tanh(√(2/π) · (x + 0.044715·x³))) / 2", "Gaussian error linear unit (tanh approximation)"
+    "gelu_tanh",
+    9,
+    "x · (1 + tanh(√(2/π) · (x + 0.044715·x³))) / 2",
+    Part("GELU", (), {"approximate": "tanh"}),
+    "Gaussian error linear unit (tanh approximation)",
 )
 
 
@@ -295,6 +325,9 @@ class LogSoftmax(LayerKind):
         channels, positions = out[-1], elements(out[:-1])
         return Cost(other_ops=note(positions * 3 * channels, "log softmax: C exps, C − 1 adds, a log, C subtracts"))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("LogSoftmax", (), {"dim": 1 if len(out) in (1, 3) else -1})]  # the channels, in PyTorch's layout
+
 
 @register
 class Hardmax(LayerKind):
@@ -307,3 +340,6 @@ class Hardmax(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         channels, positions = out[-1], elements(out[:-1])
         return Cost(other_ops=note(positions * (channels - 1), "hardmax: C − 1 comparisons"))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Hardmax")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import SpecError
-from .base import Cost, LayerKind, Params, Shape, elements, fmt_shape, register
+from .base import Cost, LayerKind, Params, Part, Shape, elements, fmt_shape, register
 
 
 def broadcast(shapes: Sequence[Shape], kind: str) -> Shape:
@@ -41,6 +41,9 @@ class Add(LayerKind):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=(len(inputs) - 1) * elements(out))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Add")]
+
 
 @register
 class Multiply(LayerKind):
@@ -53,6 +56,9 @@ class Multiply(LayerKind):
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=(len(inputs) - 1) * elements(out))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Multiply")]
 
 
 @register
@@ -73,3 +79,6 @@ class Concat(LayerKind):
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost()  # moves data, computes nothing
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Concat")]

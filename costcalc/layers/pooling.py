@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import SpecError
+from ..symbolic import gcd
 from .base import (
+    GEOMETRY,
     WHOLE_INPUT,
     Cost,
     LayerKind,
     Param,
     Params,
+    Part,
     Shape,
     Window,
     boolean,
@@ -19,7 +23,7 @@ from .base import (
     register,
     spatial,
 )
-from .windows import resolve_padding, slide, span
+from .windows import SlidingWindow, fmt_padding
 
 _WINDOW = {
     "kernel": Param(positive_pair, doc="window size: one number or [h, w]"),
@@ -29,29 +33,36 @@ _WINDOW = {
 }
 
 
-def pool_geometry(p: Params, dilation: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The window's span and the stride (the kernel size unless given), per axis."""
-    kernel = p["kernel"]
-    return (span(kernel[0], dilation[0]), span(kernel[1], dilation[1])), p["stride"] or kernel
+class WindowPool(SlidingWindow):
+    """A pool over f×f windows; its stride defaults to its kernel."""
 
+    window_word = "pool window"
 
-def pool_output(p: Params, inputs: Sequence[Shape], kind: str, dilation: tuple[int, int] = (1, 1)) -> Shape:
-    h, w, c = spatial(inputs[0], kind)
-    window, stride = pool_geometry(p, dilation)
-    pad = resolve_padding(p["padding"], (h, w), window, stride)
-    return (*slide("pool window", (h, w), window, stride, pad, p["ceil_mode"], kernel=p["kernel"]), c)
-
-
-class WindowPool(LayerKind):
-    """A pool over f×f windows (its receptive-field window)."""
+    def stride(self, p: Params) -> tuple[int, int]:
+        return p["stride"] or p["kernel"]
 
     def dilation(self, p: Params) -> tuple[int, int]:
         return (1, 1)
 
-    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
-        spans, stride = pool_geometry(p, self.dilation(p))
-        top, _, left, _ = resolve_padding(p["padding"], inputs[0][:2], spans, stride)
-        return Window(spans, stride, (-top, -left))
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        c = spatial(inputs[0], self.name)[2]
+        check_pool_padding(p)
+        return (*self.slide(p, inputs, p["ceil_mode"]), c)
+
+
+def check_pool_padding(p: Params) -> None:
+    """Padding written as numbers is at most half the kernel on each side (PyTorch's rule: more would put
+    a whole window in the padding); 'same' pads by less than the window by construction."""
+    if p["padding"] == "same":
+        return
+    kh, kw = p["kernel"]
+    top, bottom, left, right = p["padding"]
+    if max(top, bottom) > kh // 2 or max(left, right) > kw // 2:
+        raise SpecError(
+            f"padding {fmt_padding(p['padding'])} exceeds half the {kh}×{kw} pool window",
+            expected=f"padding ≤ ⌊{kh}/2⌋ = {kh // 2} (rows) and ≤ ⌊{kw}/2⌋ = {kw // 2} (columns) on each side",
+            hint="a window would lie wholly in the padding, which PyTorch refuses; pad with a zero_pad layer first",
+        )
 
 
 @register
@@ -63,13 +74,16 @@ class MaxPool(WindowPool):
     def dilation(self, p: Params) -> tuple[int, int]:
         return p["dilation"]
 
-    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        return pool_output(p, inputs, self.name, p["dilation"])
-
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         kh, kw = p["kernel"]
         oh, ow, c = out
         return Cost(other_ops=oh * ow * c * (kh * kw - 1))  # f·f − 1 comparisons per output
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        g = p[GEOMETRY]
+        pad_parts, pad = g.torch_padding()
+        kwargs = {"stride": g.stride, "padding": pad, "dilation": g.dilation, "ceil_mode": p["ceil_mode"]}
+        return [*pad_parts, Part("MaxPool2d", (g.kernel,), kwargs)]
 
 
 @register
@@ -78,13 +92,16 @@ class AvgPool(WindowPool):
     summary = "average pooling over f×f windows"
     params = dict(_WINDOW)
 
-    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        return pool_output(p, inputs, self.name)
-
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         kh, kw = p["kernel"]
         oh, ow, c = out
         return Cost(other_ops=oh * ow * c * kh * kw)  # f·f − 1 adds and one divide per output
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        g = p[GEOMETRY]
+        pad_parts, pad = g.torch_padding()
+        kwargs = {"stride": g.stride, "padding": pad, "ceil_mode": p["ceil_mode"]}
+        return [*pad_parts, Part("AvgPool2d", (g.kernel,), kwargs)]
 
 
 @register
@@ -102,6 +119,9 @@ class GlobalAvgPool(LayerKind):
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         return WHOLE_INPUT
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveAvgPool2d", (1,))]
+
 
 @register
 class GlobalMaxPool(LayerKind):
@@ -118,18 +138,27 @@ class GlobalMaxPool(LayerKind):
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         return WHOLE_INPUT
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveMaxPool2d", (1,))]
+
 
 def adaptive_windows(size: int, out: int) -> int:
-    """Sum of the window lengths PyTorch's adaptive pools use along one axis.
+    """Sum of the window lengths PyTorch's adaptive pools use along one axis, in closed form.
 
-    Window i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
+    Window i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉). Summed over i, the ceilings are the floors Σ⌊j·n/o⌋ (j = 1 … o)
+    plus one for each j where o does not divide j·n (all but g = gcd(n, o) of them); the floors of both
+    sums cancel but for the last term, ⌊o·n/o⌋ = n: the total is n + o − g.
     """
-    return sum(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    return size + out - gcd(size, out)
 
 
 def adaptive_window(size: int, out: int) -> int:
-    """The longest of those windows (what one output reads, for receptive fields)."""
-    return max(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    """The longest of those windows (what one output reads, for receptive fields), in closed form.
+
+    With i·n = q·o + r, window i has length ⌈(r + n) / o⌉; the remainders r are the multiples of
+    g = gcd(n, o) below o, so the longest is ⌈(n + o − g) / o⌉.
+    """
+    return -(-(size + out - gcd(size, out)) // out)
 
 
 class AdaptivePool(LayerKind):
@@ -162,6 +191,9 @@ class AdaptiveAvgPool(AdaptivePool):
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=window_elements(inputs[0], out))  # per output: window − 1 adds and one divide
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveAvgPool2d", (p["output"],))]
+
 
 @register
 class AdaptiveMaxPool(AdaptivePool):
@@ -170,3 +202,6 @@ class AdaptiveMaxPool(AdaptivePool):
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return Cost(other_ops=window_elements(inputs[0], out) - elements(out))  # window − 1 comparisons per output
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("AdaptiveMaxPool2d", (p["output"],))]

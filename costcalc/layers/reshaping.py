@@ -12,8 +12,10 @@ from .base import (
     Cost,
     Evaluate,
     LayerKind,
+    NoTorchEquivalent,
     Param,
     Params,
+    Part,
     Shape,
     Window,
     choice,
@@ -47,6 +49,9 @@ class Reshape(Free):
             )
         return p["shape"]
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Reshape", (tuple(p["shape"]),))]
+
 
 @register
 class Transpose(Free):
@@ -61,6 +66,9 @@ class Transpose(Free):
                 f"perm {list(perm)} for a {fmt_shape(shape)} input", expected=f"a permutation of 0 … {len(shape) - 1}"
             )
         return tuple(shape[i] for i in perm)
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Transpose", (tuple(p["perm"]),))]
 
 
 PAD_MODES = ("constant", "reflect", "edge", "wrap")
@@ -92,6 +100,9 @@ class Pad(Free):
         top, _, left, _ = p["padding"]
         return Window(offset=(-top, -left))
 
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Pad", (tuple(p["padding"]), p["mode"], p["value"]))]
+
 
 def text(raw: Any, evaluate: Evaluate) -> str:
     if isinstance(raw, str) and raw.strip():
@@ -111,3 +122,6 @@ class Unknown(Free):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return p["shape"]
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        raise NoTorchEquivalent(f"layer kind 'unknown' ({p['op']}): costcalc does not know what it computes")

@@ -1,10 +1,22 @@
-"""Sliding-window arithmetic shared by convolutions and pools: padding and output sizes."""
+"""2-D sliding windows (convolutions, windowed pools): their geometry, resolved once, and its arithmetic.
+
+A windowed kind's geometry (stride with its default, padding with 'same' worked out, dilation, the
+dilated spans) depends on the input's height and width. It is resolved once, when the layer's params
+are typed against its input (:meth:`SlidingWindow.resolve`), and kept in the params as a
+:class:`Window2d`; the shape rule, the cost, the receptive field, explain and the PyTorch builder all
+read it from there and never work it out again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import ClassVar
+
 from ..errors import SpecError
 from ..symbolic import ceil_div
-from .base import fmt_shape
+from .base import GEOMETRY, LayerKind, Params, Part, Shape, Window, fmt_shape, spatial, with_geometry
 
 Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
 
@@ -22,16 +34,6 @@ def same_padding(size: int, window: int, stride: int) -> tuple[int, int]:
     out = ceil_div(size, stride)
     total = max((out - 1) * stride + window - size, 0)
     return total // 2, total - total // 2
-
-
-def resolve_padding(
-    padding: str | Pad4, size: tuple[int, int], window: tuple[int, int], stride: tuple[int, int]
-) -> Pad4:
-    if padding == "same":
-        top, bottom = same_padding(size[0], window[0], stride[0])
-        left, right = same_padding(size[1], window[1], stride[1])
-        return (top, bottom, left, right)
-    return padding  # type: ignore[return-value]
 
 
 def fmt_padding(pad: Pad4) -> str:
@@ -58,26 +60,110 @@ def window_output(size: int, window: int, stride: int, before: int, after: int, 
     return out
 
 
-def slide(
-    what: str,
-    size: tuple[int, int],
-    window: tuple[int, int],
-    stride: tuple[int, int],
-    pad: Pad4,
-    ceil_mode: bool = False,
-    kernel: tuple[int, int] | None = None,
-) -> tuple[int, int]:
-    """Output (H, W) of a 2-D window, or an error saying why the window does not fit."""
-    padded = (size[0] + pad[0] + pad[1], size[1] + pad[2] + pad[3])
-    if window[0] > padded[0] or window[1] > padded[1]:
-        shown = fmt_shape(kernel or window)
-        dilated = f" (dilated span {fmt_shape(window)})" if kernel and kernel != window else ""
-        raise SpecError(
-            f"{what} {shown}{dilated} does not fit input {fmt_shape(size)} with padding {fmt_padding(pad)}",
-            expected=f"a {what} no larger than the padded input {fmt_shape(padded)}",
-            hint="use padding: same or a smaller " + what,
+@dataclass(frozen=True, slots=True)
+class Window2d:
+    """A layer's 2-D window as resolved against its input: the one description every reader uses.
+
+    ``stride`` is the stride in force (a pool's default already applied), ``padding`` the four values
+    (top, bottom, left, right) with 'same' already worked out, ``same`` whether it was written 'same'.
+    """
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    padding: Pad4
+    same: bool = False
+
+    @property
+    def spans(self) -> tuple[int, int]:
+        """Input pixels the dilated kernel covers per axis: d·(f − 1) + 1."""
+        return (span(self.kernel[0], self.dilation[0]), span(self.kernel[1], self.dilation[1]))
+
+    def output(self, what: str, size: tuple[int, int], ceil_mode: bool = False) -> tuple[int, int]:
+        """Output (H, W) of the window sliding over a ``size`` input, or an error saying why it does not fit."""
+        pad, window = self.padding, self.spans
+        padded = (size[0] + pad[0] + pad[1], size[1] + pad[2] + pad[3])
+        if window[0] > padded[0] or window[1] > padded[1]:
+            dilated = f" (dilated span {fmt_shape(window)})" if window != self.kernel else ""
+            raise SpecError(
+                f"{what} {fmt_shape(self.kernel)}{dilated} does not fit input {fmt_shape(size)} "
+                f"with padding {fmt_padding(pad)}",
+                expected=f"a {what} no larger than the padded input {fmt_shape(padded)}",
+                hint="use padding: same or a smaller " + what,
+            )
+        return (
+            window_output(size[0], window[0], self.stride[0], pad[0], pad[1], ceil_mode),
+            window_output(size[1], window[1], self.stride[1], pad[2], pad[3], ceil_mode),
         )
-    return (
-        window_output(size[0], window[0], stride[0], pad[0], pad[1], ceil_mode),
-        window_output(size[1], window[1], stride[1], pad[2], pad[3], ceil_mode),
-    )
+
+    def field(self) -> Window:
+        """How one output reads the input, for receptive fields: the spans, from −padding before."""
+        return Window(self.spans, self.stride, (-self.padding[0], -self.padding[2]))
+
+    def padding_note(self) -> str | None:
+        """For explain: what 'same' padding resolved to (None when the padding was written as numbers)."""
+        if not self.same:
+            return None
+        top, bottom, left, right = self.padding
+        return (
+            f"padding 'same' keeps ⌈n / s⌉ outputs: {top} top, {bottom} bottom, {left} left, {right} right "
+            "(an odd pixel goes bottom/right, as in TensorFlow)"
+        )
+
+    def torch_padding(self) -> tuple[list[Part], tuple[int, int]]:
+        """(parts before the layer, the layer's own padding argument) for PyTorch: symmetric padding stays in
+        the layer; uneven padding ('same' with an odd total, or four values) becomes a ZeroPad2d in front."""
+        top, bottom, left, right = self.padding
+        if top == bottom and left == right:
+            return [], (top, left)
+        return [Part("ZeroPad2d", ((left, right, top, bottom),))], (0, 0)
+
+
+@lru_cache(maxsize=4096)  # networks repeat a few windows over a few sizes: one object each
+def window2d(
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    padding: str | Pad4,
+    size: tuple[int, int],
+) -> Window2d:
+    """The geometry of a window over a ``size`` input, 'same' padding resolved against it."""
+    if padding != "same":
+        return Window2d(kernel, stride, dilation, padding)  # type: ignore[arg-type]
+    top, bottom = same_padding(size[0], span(kernel[0], dilation[0]), stride[0])
+    left, right = same_padding(size[1], span(kernel[1], dilation[1]), stride[1])
+    return Window2d(kernel, stride, dilation, (top, bottom, left, right), True)
+
+
+class SlidingWindow(LayerKind):
+    """A kind that slides a 2-D window over an H×W×C input (kernel, stride, padding, dilation params).
+
+    Its geometry is resolved once (``resolve``) and read from ``p[GEOMETRY]`` by everything else.
+    """
+
+    window_word: ClassVar[str] = "kernel"  # how errors call the window ("kernel 5×5 does not fit ...")
+
+    def stride(self, p: Params) -> tuple[int, int]:
+        return p["stride"]
+
+    def dilation(self, p: Params) -> tuple[int, int]:
+        return p["dilation"]
+
+    def resolve(self, p: Params, inputs: Sequence[Shape]) -> Params:
+        h, w, _ = spatial(inputs[0], self.name)
+        return with_geometry(p, window2d(p["kernel"], self.stride(p), self.dilation(p), p["padding"], (h, w)))
+
+    def slide(self, p: Params, inputs: Sequence[Shape], ceil_mode: bool = False) -> tuple[int, int]:
+        """Output (H, W) of this layer's window over its input."""
+        h, w, _ = spatial(inputs[0], self.name)
+        return p[GEOMETRY].output(self.window_word, (h, w), ceil_mode)
+
+    def kernel(self, p: Params) -> tuple[int, ...] | None:
+        return p["kernel"]
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        return p[GEOMETRY].field()
+
+    def notes(self, p: Params) -> list[str]:
+        note = p[GEOMETRY].padding_note()
+        return [] if note is None else [note]

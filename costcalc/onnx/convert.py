@@ -121,10 +121,11 @@ class OnnxSpec(Spec):
         or costcalc's H×W×C, H×W or one size (N is then the file's, or 1)."""
         return convert(self.model, self.file, tuple(dims), self.allow_unknown)
 
-    def prepared(self, dims: Sequence[int] | None) -> OnnxSpec:
-        """This spec for the input ``dims`` (None: the file's own), as build_graph needs it."""
+    def prepared(self, dims: Any) -> OnnxSpec:
+        """This spec for the input ``dims`` (None: the file's own; an InputSize from the command line gives
+        its dims), as build_graph needs it."""
         if dims is not None:
-            return self.with_input(dims)
+            return self.with_input(getattr(dims, "dims", dims))
         if self.pending is not None:
             raise self.pending
         return self

@@ -554,8 +554,8 @@ def sliced(cx: Converter, node: Node, act: Act, ranges: Sequence[range], output:
     if "crop" in KINDS and act.rank == 4 and set(cut) <= {2, 3} and all(ranges[a].step == 1 for a in cut):
         act = image(cx, node, act, node.op_type)
         h, w = ranges[2], ranges[3]
-        crop = [h.start, act.dims[2] - h.stop, w.start, act.dims[3] - w.stop]
-        cx.emit(node, "crop", {"crop": crop}, [act], dims, act.axes, output=output)
+        cropping = padding_value(h.start, act.dims[2] - h.stop, w.start, act.dims[3] - w.stop)
+        cx.emit(node, "crop", {"cropping": cropping}, [act], dims, act.axes, output=output)
         return
     raise NodeFailure(
         f"{node.op_type} cutting axes {cut} ({[(r.start, r.stop, r.step) for r in ranges]})",
@@ -873,20 +873,44 @@ def batch_norm(cx: Converter, node: Node) -> None:
         raise NodeFailure("BatchNormalization of a vector")
     x = channel_last(cx, node, x, 1)
     weights = per_channel(cx, node, (1, 2, 3, 4), x.dims[1], "scale, bias, mean and variance")
-    epsilon = cx.float_(node, "epsilon", 1e-5)
-    params = {} if abs(epsilon - 1e-5) < 1e-12 else {"epsilon": epsilon}
-    act = cx.emit(node, "batch_norm", params, [x], x.dims, x.axes)
+    act = cx.emit(node, "batch_norm", epsilon_params(cx, node), [x], x.dims, x.axes)
     for w in weights:
         cx.used_weight(w, act.layer)
 
 
+def epsilon_params(cx: Converter, node: Node) -> dict[str, Any]:
+    epsilon = cx.float_(node, "epsilon", 1e-5)
+    return {} if abs(epsilon - 1e-5) < 1e-12 else {"epsilon": float(f"{epsilon:.6g}")}
+
+
 @handles("InstanceNormalization")
 def instance_norm(cx: Converter, node: Node) -> None:
-    x = cx.act(node, 0)
-    need_kind(node, "instance_norm")
-    x = image(cx, node, x, "InstanceNormalization")
+    x = image(cx, node, cx.act(node, 0), "InstanceNormalization")
     weights = per_channel(cx, node, (1, 2), x.dims[1], "scale and bias")
-    act = cx.emit(node, "instance_norm", {}, [x], x.dims, x.axes)
+    act = cx.emit(node, "instance_norm", {**epsilon_params(cx, node), "affine": True}, [x], x.dims, x.axes)
+    for w in weights:
+        cx.used_weight(w, act.layer)
+
+
+@handles("GroupNormalization")
+def group_norm(cx: Converter, node: Node) -> None:
+    x = cx.act(node, 0)
+    if x.rank < 3:
+        raise NodeFailure("GroupNormalization of a vector", expected="an N×C×… tensor")
+    x = channel_last(cx, node, x, 1)
+    groups = cx.int_(node, "num_groups", 0)
+    if groups < 1:
+        raise NodeFailure(f"num_groups {groups}", expected="a positive number of groups")
+    channels = x.dims[1]
+    # opset 18 gave scale and bias one value per group (a mistake opset 21 corrected to one per channel)
+    count = V.elements(cx.weight(node, 1, "scale").dims)
+    if count != channels:
+        raise NodeFailure(
+            f"a scale of {count} values for {channels} channels (opset {cx.opset})",
+            expected="one scale and bias per channel, as opset 21 defines them",
+        )
+    weights = per_channel(cx, node, (1, 2), channels, "scale and bias")
+    act = cx.emit(node, "group_norm", {"groups": groups, **epsilon_params(cx, node)}, [x], x.dims, x.axes)
     for w in weights:
         cx.used_weight(w, act.layer)
 
@@ -894,7 +918,6 @@ def instance_norm(cx: Converter, node: Node) -> None:
 @handles("LayerNormalization")
 def layer_norm(cx: Converter, node: Node) -> None:
     x = cx.act(node, 0)
-    need_kind(node, "layer_norm")
     axis = norm_axis(cx.int_(node, "axis", -1), x.rank)
     if axis != x.rank - 1:
         raise NodeFailure(
@@ -902,13 +925,26 @@ def layer_norm(cx: Converter, node: Node) -> None:
         )
     x = channel_last(cx, node, x, axis)
     channels = x.dims[-1]
-    weights = per_channel(cx, node, (1,), channels, "scale")
+    (scale,) = per_channel(cx, node, (1,), channels, "scale")
     if cx.input(node, 2) is not None:
-        weights += per_channel(cx, node, (2,), channels, "bias")
-    params = {} if len(weights) == 2 else {"bias": False}
-    act = cx.emit(node, "layer_norm", params, [x], x.dims, x.axes)
-    for w in weights:
-        cx.used_weight(w, act.layer)
+        (bias,) = per_channel(cx, node, (2,), channels, "bias")
+        act = cx.emit(node, "layer_norm", epsilon_params(cx, node), [x], x.dims, x.axes)
+        cx.used_weight(scale, act.layer)
+        cx.used_weight(bias, act.layer)
+        return
+    # no bias: normalise, then scale by γ (costcalc's layer_norm has γ and β together)
+    plain = cx.emit(
+        _Renamed(node, f"{node.name or 'LayerNormalization_' + str(node.index)}/normalize"),  # type: ignore[arg-type]
+        "layer_norm",
+        {**epsilon_params(cx, node), "affine": False},
+        [x],
+        x.dims,
+        x.axes,
+    )
+    act = cx.emit(
+        node, "elementwise", {"op": "multiply", "operand": [channels], "learned": True}, [plain], x.dims, x.axes
+    )
+    cx.used_weight(scale, act.layer)
 
 
 def need_kind(node: Node, kind: str) -> None:
