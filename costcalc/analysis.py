@@ -120,8 +120,12 @@ class AnalysisError(CostcalcError):
     """Bad analysis settings (batch, dtype)."""
 
 
-def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
-    """Costs of every layer of ``graph`` for ``batch`` inputs, and totals; bytes use ``dtype``."""
+def analyze(graph: Graph, batch: int = 1, dtype: str = "float32", cost_cache: dict | None = None) -> Analysis:
+    """Costs of every layer of ``graph`` for ``batch`` inputs, and totals; bytes use ``dtype``.
+
+    ``cost_cache`` (a dict kept by the caller, e.g. a sweep) remembers each layer's cost by its
+    parameters object and shapes: graphs of one spec share those objects wherever nothing changed.
+    """
     if not isinstance(batch, int) or batch < 1:
         raise AnalysisError(f"batch must be a whole number ≥ 1, got {batch!r}")
     if dtype not in DTYPE_BYTES:
@@ -137,7 +141,23 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
     append = layers.append
     for node in nodes:
         kind = KINDS[node.kind]
-        cost = kind.cost(node.params, [shapes[i] for i in node.inputs], node.shape)
+        if cost_cache is None:
+            cost = kind.cost(node.params, [shapes[i] for i in node.inputs], node.shape)
+            group, kernel = kind.group(node.params), kind.kernel(node.params)
+        else:
+            in_shapes = tuple([shapes[i] for i in node.inputs])
+            key = (id(node.params), in_shapes, node.shape)
+            hit = cost_cache.get(key)
+            if hit is None or hit[0] is not node.params:  # identity checked: ids of dead objects are reused
+                if len(cost_cache) > 100_000:
+                    cost_cache.clear()
+                hit = cost_cache[key] = (
+                    node.params,
+                    kind.cost(node.params, list(in_shapes), node.shape),
+                    kind.group(node.params),
+                    kind.kernel(node.params),
+                )
+            cost, group, kernel = hit[1], hit[2], hit[3]
         acts = elements(node.shape) * batch
         macs, other = cost.macs * batch, cost.other_ops * batch
         block = node.block
@@ -145,7 +165,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
             LayerCost(
                 node.name,
                 node.kind,
-                kind.group(node.params),
+                group,
                 block_names[block] if block != TOP else None,
                 depth_of[block] if block != TOP else 0,
                 tuple([names[i] for i in node.inputs]),
@@ -155,7 +175,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Analysis:
                 macs,
                 other,
                 acts,
-                kind.kernel(node.params),
+                kernel,
             )
         )
         while block != TOP:

@@ -63,6 +63,18 @@ class Record(Mapping):
 Value = Number | str | tuple | Record
 
 
+class NamedShape(str):
+    """A layer's name that is also its shape: in `input: "skip if skip.channels > 8 else input"` the
+    input names choose a layer and ``.channels`` reads its shape."""
+
+    __slots__ = ("record",)
+
+    def __new__(cls, name: str, record: Record) -> NamedShape:
+        self = super().__new__(cls, name)
+        self.record = record
+        return self
+
+
 class Scope(Protocol):
     """What an expression can read: a value by name, and the names for suggestions."""
 
@@ -326,6 +338,8 @@ def _compile_index(container: Compiled, index: Compiled, written: str) -> Compil
 def _compile_field(record: Compiled, name: str, written: str) -> Compiled:
     def field(scope: Scope) -> Value:
         value = record(scope)
+        if isinstance(value, NamedShape):
+            value = value.record
         if not isinstance(value, Record):
             raise _Fail(f"'{clip(written, 40)}' is {kind_of(value)}: it has no field '{name}'")
         try:
@@ -426,3 +440,15 @@ class MappingScope:
 
     def names(self) -> Iterable[str]:
         return self.values.keys()
+
+
+@lru_cache(maxsize=4096)
+def names_in(text: str) -> frozenset[str]:
+    """The names an expression reads (for checks such as "is this row field used?"); empty if unreadable."""
+    if len(text) > MAX_TEXT:
+        return frozenset()
+    try:
+        tree = ast.parse(text.translate(_TRANSLATE).strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))

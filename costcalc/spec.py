@@ -7,6 +7,7 @@ shapes in scope (see graph.py).
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -17,22 +18,62 @@ from .expressions import CONSTANTS, FUNCTIONS
 from .layers import KINDS
 from .yaml_source import Mark, YList, YMap, load_yaml
 
-TOP_KEYS = ("name", "description", "source", "input", "vars", "blocks", "layers")
-BLOCK_KEYS = ("description", "args", "vars", "layers", "output")
-ENTRY_KEYS = ("kind", "name", "input", "inputs", "repeat", "when", "first")
+TOP_KEYS = ("name", "description", "source", "input", "vars", "blocks", "layers", "variants")
+BLOCK_KEYS = ("description", "args", "vars", "inputs", "layers", "output")
+ENTRY_KEYS = ("kind", "name", "input", "inputs", "repeat", "for", "when", "first")
+VARIANT_KEYS = ("description", "vars", "input")
 
 # names an expression can read that a spec cannot define itself
 SHAPE_NAMES = ("in_height", "in_width", "in_channels")
-RESERVED_NAMES = frozenset(SHAPE_NAMES) | {"index"} | set(FUNCTIONS) | set(CONSTANTS)
 INPUT_NAME = "input"  # inside a block, the block's input; at the top, the network input
+ROW_NAMES = ("row", "row_index")  # in a `for:` copy: the row of the table and its number
+RESERVED_NAMES = frozenset(SHAPE_NAMES) | {"index", INPUT_NAME, *ROW_NAMES} | set(FUNCTIONS) | set(CONSTANTS)
+
+# tables as data (lists and lists of mappings in vars and arguments): how deep and how large
+MAX_TABLE_DEPTH = 4
+MAX_TABLE_CELLS = 10_000
 
 # the most layers a network may have (graph.py counts expanded layers against it); a spec that
 # writes more entries than this is refused while parsing
 MAX_LAYERS = 50_000
 
 _LAYER_NAME = re.compile(r"[^\s.\x00-\x1f\x7f]{1,100}")
+_VARIANT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 REQUIRED = object()  # marks a block argument without default
+
+# what other frameworks call a kind (Keras Dense, PyTorch Linear, ...): suggested when it is not a kind here
+KIND_ALIASES = {
+    "dense": "fc",
+    "linear": "fc",
+    "fully_connected": "fc",
+    "conv2d": "conv",
+    "convolution": "conv",
+    "depthwiseconv2d": "depthwise_conv",
+    "separableconv2d": "separable_conv",
+    "conv2dtranspose": "conv_transpose",
+    "convtranspose2d": "conv_transpose",
+    "batchnorm": "batch_norm",
+    "batchnorm2d": "batch_norm",
+    "batchnormalization": "batch_norm",
+    "bn": "batch_norm",
+    "maxpool": "max_pool",
+    "maxpool2d": "max_pool",
+    "maxpooling2d": "max_pool",
+    "avgpool": "avg_pool",
+    "avgpool2d": "avg_pool",
+    "averagepooling2d": "avg_pool",
+    "globalaveragepooling2d": "global_avg_pool",
+    "adaptiveavgpool2d": "adaptive_avg_pool",
+    "concatenate": "concat",
+    "cat": "concat",
+    "swish": "silu",
+    "hardswish": "hard_swish",
+    "hardsigmoid": "hard_sigmoid",
+    "relu_6": "relu6",
+    "upsampling2d": "upsample",
+    "zeropadding2d": "zero_pad",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +82,16 @@ class Entry:
 
     kind: str
     name: str | None
-    inputs: tuple[str, ...] | None  # None: the previous entry (or the scope's input)
+    # None: the previous entry (or the scope's input); a name, or an expression choosing one
+    # ("a if cond else b": it has a space, which no name has)
+    inputs: tuple[str, ...] | None
     params: dict[str, Any]
     repeat: Any
     when: Any
     first: dict[str, Any] | None  # overrides for the first repetition
     mark: Mark
     marks: dict[str, Mark]  # where each value starts; first's values under "first.<key>"
+    rows: Any = None  # `for:`: an expression (or a list) giving the table whose rows the entry repeats over
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +106,19 @@ class BlockDef:
     output: str | None
     mark: Mark
     marks: dict[str, Mark]  # where each key's value starts; args and vars under "args.<name>", "vars.<name>"
+    inputs: tuple[str, ...] = (INPUT_NAME,)  # its named inputs, in the order a use's `inputs:` gives them
+
+
+@dataclass(frozen=True, slots=True)
+class VariantDef:
+    """A named variant of a family spec: its vars and, optionally, its input size."""
+
+    name: str
+    description: str
+    vars: dict[str, Any]  # raw values, replacing the spec's
+    input: Any  # raw, as the spec's `input:`; None keeps the spec's
+    mark: Mark
+    marks: dict[str, Mark]  # "vars.<name>" and "input"
 
 
 @dataclass(frozen=True)
@@ -75,9 +132,37 @@ class Spec:
     layers: tuple[Entry, ...]
     file: str
     marks: dict[str, Mark] = field(default_factory=dict)  # top-level keys; each var under "vars.<name>"
+    variants: dict[str, VariantDef] = field(default_factory=dict)
+    variant: str | None = None  # the variant applied (with_variant), if any
+    family: str | None = None  # the family spec's name when a variant is applied
+    input_from_variant: bool = False  # the input size is the variant's, not the family's
 
     def location(self, mark: Mark | None) -> Location:
         return Location(self.file, *mark) if mark else Location(self.file)
+
+    def with_variant(self, name: str) -> Spec:
+        """This family spec with the named variant's vars and input applied; it is named after the variant."""
+        variant = self.variants.get(name)
+        if variant is None:
+            near = suggest(name, self.variants)
+            known = ", ".join(self.variants) or "none"
+            raise SpecError(
+                f"'{self.name}' has no variant '{name}'" + (f"; {near}" if near else ""),
+                location=Location(self.file),
+                expected=f"one of its variants: {known}",
+            )
+        marks = {**self.marks, **variant.marks}
+        return dataclasses.replace(
+            self,
+            name=name,
+            description=variant.description or self.description,
+            vars={**self.vars, **variant.vars},
+            input=variant.input if variant.input is not None else self.input,
+            marks=marks,
+            variant=name,
+            family=self.name,
+            input_from_variant=variant.input is not None,
+        )
 
 
 def suggest(word: str, options: Any) -> str:
@@ -141,25 +226,64 @@ class _Parser:
             if key not in data:
                 self.fail(data.mark, f"the spec has no '{key}'", expected=f"a top-level '{key}:'")
         blocks = self.blocks(data.get("blocks"), data.marks.get("blocks"))
+        marks = dict(data.marks)
+        spec_vars = self.variables(data.get("vars"), data.marks.get("vars"), "vars", marks)
         layers = self.entries(data["layers"], data.marks["layers"], set(blocks), "the spec") if "layers" in data else ()
         self.check_block_uses(layers, blocks)
         for block in blocks.values():
             self.check_block_uses(block.layers, blocks)
-        marks = dict(data.marks)
         return Spec(
             name=self.text(data, "name", default_name) or default_name,
             description=self.text(data, "description"),
             source=self.text(data, "source"),
-            input=self.input(data) if "input" in data else None,
-            vars=self.variables(data.get("vars"), data.marks.get("vars"), "vars", marks),
+            input=self.input(data["input"], data.marks["input"]) if "input" in data else None,
+            vars=spec_vars,
             blocks=blocks,
             layers=layers,
             file=self.file,
             marks=marks,
+            variants=self.variants(data.get("variants"), data.marks.get("variants"), spec_vars),
         )
 
-    def input(self, data: YMap) -> Any:
-        raw, mark = data["input"], data.marks["input"]
+    def variants(self, raw: Any, mark: Mark | None, spec_vars: dict[str, Any]) -> dict[str, VariantDef]:
+        if raw is None:
+            return {}
+        data = self.mapping(raw, mark, "'variants'")
+        if data is None:
+            return {}
+        out = {}
+        for name, body in data.items():
+            if not _VARIANT_NAME.fullmatch(name):
+                self.fail(
+                    data.key_marks[name],
+                    f"variant name '{clip(name)}' is not usable",
+                    expected="letters, digits, '_', '-' and '.' (a name to type after costcalc analyze)",
+                )
+                continue
+            item = self.mapping(body, data.marks[name], f"variant '{name}'")
+            if item is None:
+                continue
+            self.check_keys(item, VARIANT_KEYS, f"variant '{name}'")
+            marks: dict[str, Mark] = {}
+            values = self.variables(item.get("vars"), item.marks.get("vars"), "vars", marks)
+            for var in values:
+                if var not in spec_vars:
+                    near = suggest(var, spec_vars)
+                    self.fail(
+                        marks[f"vars.{var}"],
+                        f"variant '{name}' sets '{var}', which is not a var of the spec"
+                        + (f"; {near}" if near else ""),
+                        expected="one of the spec's vars: " + (", ".join(spec_vars) or "none"),
+                    )
+            given_input = None
+            if "input" in item:
+                given_input = self.input(item["input"], item.marks["input"])
+                marks["input"] = item.marks["input"]
+            description = self.text(item, "description")
+            out[name] = VariantDef(name, description, values, given_input, data.marks[name], marks)
+        return out
+
+    def input(self, raw: Any, mark: Mark) -> Any:
         if isinstance(raw, str) and re.fullmatch(r"\s*\d+(\s*[x×]\s*\d+)*\s*", raw):
             raw = [int(part) for part in re.split(r"[x×]", raw)]
         if (
@@ -185,16 +309,54 @@ class _Parser:
         out: dict[str, Any] = {}
         for name, value in data.items():
             self.check_variable_name(name, data.key_marks[name], what)
-            if isinstance(value, (int, float, str)):  # bool is an int
+            if isinstance(value, (int, float, str)) or self.table(value, data.marks[name], f"{what} '{name}'"):
                 out[name] = value
                 marks[f"{what}.{name}"] = data.marks[name]
-            else:
+            elif not isinstance(value, (YList, YMap)):
                 self.fail(
                     data.marks[name],
                     f"{what} '{name}' is {describe(value)}",
-                    expected="a number, true/false or an expression",
+                    expected="a number, true/false, an expression, a list or a mapping",
                 )
         return out
+
+    def table(self, value: Any, mark: Mark, what: str) -> bool:
+        """A list or mapping usable as data (a table): its items are values, its keys plain names, and
+        it is at most MAX_TABLE_DEPTH deep and MAX_TABLE_CELLS large (aliases counted each time)."""
+        if not isinstance(value, (YList, YMap)):
+            return False
+        cells = 0
+        stack: list[tuple[Any, Mark, int]] = [(value, mark, 1)]
+        while stack:
+            item, item_mark, depth = stack.pop()
+            if depth > MAX_TABLE_DEPTH:
+                self.fail(item_mark, f"{what} nests lists deeper than {MAX_TABLE_DEPTH}", expected="a flatter table")
+                return False
+            if isinstance(item, YList):
+                children = list(zip(item, item.marks))
+            else:
+                for key in item:
+                    if not key.isidentifier() or keyword.iskeyword(key):
+                        self.fail(
+                            item.key_marks[key],
+                            f"the field '{clip(key)}' of {what} cannot be read in expressions",
+                            expected="a field name made of letters, digits and _ (row.field reads it)",
+                        )
+                        return False
+                children = [(v, item.marks[k]) for k, v in item.items()]
+            cells += len(children)
+            if cells > MAX_TABLE_CELLS:
+                self.fail(mark, f"{what} has more than {MAX_TABLE_CELLS:,} values", expected="a smaller table")
+                return False
+            for child, child_mark in children:
+                if isinstance(child, (YList, YMap)):
+                    stack.append((child, child_mark, depth + 1))
+                elif child is None or not isinstance(child, (int, float, str)):
+                    self.fail(
+                        child_mark, f"{what} holds {describe(child)}", expected="numbers, words, expressions, lists"
+                    )
+                    return False
+        return True
 
     def check_variable_name(self, name: str, mark: Mark, what: str) -> None:
         if not name.isidentifier() or keyword.iskeyword(name):
@@ -252,8 +414,12 @@ class _Parser:
                 marks[f"args.{arg}"] = arg_map.marks[arg]
                 if default is None:
                     args[arg] = REQUIRED
-                elif isinstance(default, (int, float, str)):
+                elif isinstance(default, (int, float, str)) or self.table(
+                    default, arg_map.marks[arg], f"the default of argument '{arg}'"
+                ):
                     args[arg] = default
+                elif isinstance(default, (YList, YMap)):
+                    pass  # reported by table()
                 else:
                     self.fail(
                         arg_map.marks[arg],
@@ -271,13 +437,40 @@ class _Parser:
             self.fail(data.mark, f"block '{name}' has no 'layers'", expected="a 'layers:' list")
             return None
         layers = self.entries(data["layers"], data.marks["layers"], block_names, f"block '{name}'")
+        inputs = self.block_inputs(name, data, layers, set(args) | set(block_vars))
         output = data.get("output")
         if output is not None and not isinstance(output, str):
             self.fail(
                 data.marks["output"], f"output is {describe(output)}", expected="the name of a layer in the block"
             )
             output = None
-        return BlockDef(name, self.text(data, "description"), args, block_vars, layers, output, data.mark, marks)
+        return BlockDef(
+            name, self.text(data, "description"), args, block_vars, layers, output, data.mark, marks, inputs
+        )
+
+    def block_inputs(self, name: str, data: YMap, layers: tuple[Entry, ...], values: set[str]) -> tuple[str, ...]:
+        """The names of a block's inputs (`inputs: [x, skip]`); one input called 'input' by default."""
+        raw = data.get("inputs")
+        if raw is None:
+            return (INPUT_NAME,)
+        mark = data.marks["inputs"]
+        items = raw if isinstance(raw, list) else [raw]
+        if not items or not all(isinstance(i, str) for i in items):
+            self.fail(mark, f"the inputs of block '{name}' are {describe(raw)}", expected="a list of input names")
+            return (INPUT_NAME,)
+        layer_names = {e.name for e in layers if e.name}
+        for item in items:
+            if not item.isidentifier() or keyword.iskeyword(item) or (item in RESERVED_NAMES and item != INPUT_NAME):
+                self.fail(
+                    mark, f"input name '{clip(item)}' is not usable", expected="a plain name (letters, digits, _)"
+                )
+            elif item in layer_names or item in values or items.count(item) > 1:
+                self.fail(
+                    mark,
+                    f"input name '{item}' of block '{name}' is also a layer, argument, var or another input",
+                    expected="distinct names",
+                )
+        return tuple(items)
 
     # ------------------------------------------------------------------ layer entries
 
@@ -327,7 +520,13 @@ class _Parser:
             layer_kind = None
         if layer_kind is None and kind not in block_names:
             options = [k for k, v in KINDS.items() if not v.internal] + list(block_names)
-            near = suggest(kind, options)
+            plain = kind.lower().replace("-", "_")
+            alias = plain if plain in options else KIND_ALIASES.get(plain)  # Linear -> linear, if it is a kind
+            near = (
+                f"did you mean '{alias}'?" + (f" ({kind} is called {alias} here)" if alias != plain else "")
+                if alias in options
+                else suggest(kind, options)
+            )
             self.fail(
                 data.marks["kind"],
                 f"unknown kind '{kind}'" + (f"; {near}" if near else ""),
@@ -350,7 +549,7 @@ class _Parser:
                 self.check_params(dict(first_map), first_map, kind, allowed)
                 first = dict(first_map)
                 marks.update({f"first.{k}": m for k, m in first_map.marks.items()})
-        if layer_kind is not None:
+        if layer_kind is not None and "for" not in data:  # with for:, the rows may give them
             for pname in layer_kind.required:
                 if pname not in params:
                     prm = layer_kind.params[pname]
@@ -359,7 +558,11 @@ class _Parser:
                         f"{kind} layer{_named(name)} has no '{pname}'",
                         expected=f"{pname}: {prm.doc}" if prm.doc else f"a value for '{pname}'",
                     )
-        return Entry(kind, name, inputs, params, data.get("repeat"), data.get("when"), first, data.mark, marks)
+        rows = data.get("for")
+        if rows is not None and not isinstance(rows, (str, list)):
+            self.fail(data.marks["for"], f"for is {describe(rows)}", expected="a table: a list var's name or a list")
+            rows = None
+        return Entry(kind, name, inputs, params, data.get("repeat"), data.get("when"), first, data.mark, marks, rows)
 
     def check_params(self, params: dict[str, Any], data: YMap, kind: str, allowed: Any) -> None:
         if allowed is None:
@@ -393,7 +596,7 @@ class _Parser:
                             else f"block '{block.name}' takes no arguments",
                         )
             for arg, default in block.args.items():
-                if default is REQUIRED and arg not in entry.params:
+                if default is REQUIRED and arg not in entry.params and entry.rows is None:  # rows may give it
                     self.fail(
                         entry.mark,
                         f"block '{block.name}' used{_named(entry.name)} without its argument '{arg}'",

@@ -124,9 +124,9 @@ CASES = [
         "net.yaml:1:8: error: input is a list of 2; expected [height, width, channels]",
     ),
     (
-        "repeat zero",
-        "input: [8, 8, 3]\nlayers:\n  - {kind: relu, name: r, repeat: 0}\n",
-        "layer 'r': repeat: got 0; expected a repeat count ≥ 1",
+        "negative repeat",
+        "input: [8, 8, 3]\nlayers:\n  - {kind: relu, name: r, repeat: -1}\n",
+        "layer 'r': repeat: got -1; expected a repeat count ≥ 0",
     ),
     (
         "comma in an unquoted expression",
@@ -155,9 +155,9 @@ def test_error_inside_a_block_says_where_the_block_is_used(write_spec):
 
 def test_no_silent_zero_for_an_unknown_activation(write_spec):
     message = error_of(
-        write_spec, "input: [8, 8, 3]\nlayers:\n  - {kind: conv, name: c, filters: 4, kernel: 1, activation: swish}\n"
+        write_spec, "input: [8, 8, 3]\nlayers:\n  - {kind: conv, name: c, filters: 4, kernel: 1, activation: mish}\n"
     )
-    assert "activation: got the text 'swish'" in message and "silu" in message
+    assert "activation: got the text 'mish'" in message and "silu" in message
 
 
 def test_yaml_syntax_error_is_located(write_spec):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import CostcalcError, SpecError, clip, describe
+from ..errors import CostcalcError, SpecError, clip, describe, nearest
 
 if TYPE_CHECKING:
     from fractions import Fraction  # only receptive fields need fractions: not imported on every start-up
@@ -55,8 +55,14 @@ def to_number(raw: Any, evaluate: Evaluate, expected: str = "a number") -> Numbe
     raise SpecError(f"got {describe(raw)}", expected=expected)
 
 
+# other names people write for a word costcalc knows under one name (activation: swish is silu)
+WORD_ALIASES: dict[str, str] = {"swish": "silu", "hardswish": "hard_swish", "hardsigmoid": "hard_sigmoid"}
+
+
 def to_word(raw: Any, evaluate: Evaluate, options: Sequence[str]) -> str:
-    """One of ``options``, written directly or passed through a block argument or var."""
+    """One of ``options``, written directly or passed through a block argument or var; a known
+    alias (swish) is its option's name; a misspelt word gets a did-you-mean."""
+    word = None
     if isinstance(raw, str):
         if raw in options:
             return raw
@@ -64,9 +70,14 @@ def to_word(raw: Any, evaluate: Evaluate, options: Sequence[str]) -> str:
             value = evaluate(raw)
         except SpecError:
             value = None
-        if isinstance(value, str) and value in options:
-            return value
-    raise SpecError(f"got {describe(raw)}", expected="one of " + ", ".join(options))
+        word = value if isinstance(value, str) else raw if raw.strip().isidentifier() else None
+        if word in options:
+            return word
+        if word is not None and WORD_ALIASES.get(word) in options:
+            return WORD_ALIASES[word]
+    close = nearest(word, options) if word is not None else []
+    hint = f"did you mean '{close[0]}'?" if close else None
+    raise SpecError(f"got {describe(raw)}", expected="one of " + ", ".join(options), hint=hint)
 
 
 def to_int(raw: Any, evaluate: Evaluate, minimum: int = 1, what: str = "a whole number") -> int:
@@ -178,9 +189,11 @@ def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evalu
             if isinstance(raw, str):
                 words = ", ".join(f"'{k}'" for k in keywords)
                 detail = "" if raw.strip().isidentifier() else f": {exc.message}"
+                close = nearest(raw.strip(), keywords) if raw.strip().isidentifier() else []
                 raise SpecError(
                     f"padding '{clip(raw)}' is not {words} or a number{detail}",
                     expected=f"{words}, a number, [h, w] or [top, bottom, left, right]",
+                    hint=f"did you mean '{close[0]}'?" if close else None,
                 ) from None
             raise
         return (value, value, value, value)
@@ -213,6 +226,10 @@ def fused_activation(raw: Any, evaluate: Evaluate) -> str | None:
     """The name of an activation kind to apply to the output, or none."""
     if raw is None or raw is False:
         return None
+    if type(raw) is str:  # the common case, read for every conv of every graph: a fusable kind's name
+        kind = KINDS.get(raw)
+        if kind is not None and kind.fusable:
+            return raw
     names = ["none", *sorted(name for name, k in KINDS.items() if k.fusable)]
     word = to_word(raw, evaluate, names)
     return None if word == "none" else word

@@ -1,0 +1,157 @@
+"""Sweep core (issue 16 "Sweeps"): exact decimal ranges, sizes known before anything is built,
+zipped axes, a spec's own list, shards and jobs that give the whole sweep's rows, and the reuse
+between variants giving exactly the graphs and figures that a fresh build gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from costcalc.errors import CostcalcError
+
+from costcalc.analysis import analyze
+from costcalc.graph import GraphCache, build_graph
+from costcalc.sources import bundled_names, load_spec
+from costcalc.spec import parse_spec
+from costcalc.sweep import MAX_VARIANTS, SweepError, axes_from, count_variants, expand_values, parse_shard, sweep
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("0.25..1.5..0.25", ["0.25", "0.5", "0.75", "1.0", "1.25", "1.5"]),
+        ("0.1..0.3..0.1", ["0.1", "0.2", "0.3"]),  # binary floats would give 0.30000000000000004
+        ("1..4", ["1", "2", "3", "4"]),
+        ("1..10..4", ["1", "5", "9"]),
+        ("-1..1", ["-1", "0", "1"]),
+        ("1.0..2", ["1.0", "2.0"]),
+        ("0.5,1..2,max(1, 2)", ["0.5", "1", "2", "max(1, 2)"]),
+    ],
+)
+def test_ranges_step_exactly_in_decimal(text, values):
+    assert list(expand_values(text, "--set x")) == values
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("1..1e9", "has 1,000,000,000 values; expected at most 1,000,000"),
+        ("1..100000000", "has 100,000,000 values"),
+        ("0..1..0", "has a step of 0; expected a step > 0"),
+        ("2..1", "does not rise"),
+        ("1..x", "is not a range"),
+        ("1..2..3..4", "is not a range"),
+        ("1e40..1e41", "too large for a range"),
+    ],
+)
+def test_bad_ranges_are_refused_before_anything_is_built(text, fragment):
+    with pytest.raises(SweepError) as caught:
+        expand_values(text, "--set alpha")
+    assert fragment in str(caught.value)
+
+
+def test_huge_batch_and_input_ranges_are_refused_at_once():
+    import time
+
+    start = time.process_time()
+    for option in (["--batch"], ["--input"]):
+        with pytest.raises(SweepError, match="at most 1,000,000"):
+            axes_from(
+                [], ["1..1000000000"] if option == ["--input"] else [], ["1..1e9"] if option == ["--batch"] else []
+            )
+    with pytest.raises(SweepError, match="at most 1,000,000"):
+        axes_from(["alpha=1..1e8"], [], [])
+    with pytest.raises(CostcalcError, match="is not a batch size"):  # the one batch parser of every command
+        axes_from([], [], ["9" * 401])
+    assert time.process_time() - start < 1.0
+
+
+FAMILY = """
+input: [16, 16, 3]
+vars:
+  width: 8
+  depth: 1
+  widths: [4, 8, 12]
+layers:
+  - {kind: conv, name: c, repeat: depth, filters: width, kernel: 3, padding: 1}
+"""
+
+
+def test_a_spec_list_and_zipped_axes():
+    spec = parse_spec(FAMILY, "f.yaml")
+    axes = axes_from(["width=@widths", "depth=1..3"], [], [], spec, zipped=[["width", "depth"]])
+    assert count_variants(axes) == 3
+    got = [(v.settings, v.totals.params) for v in sweep(spec, axes)]
+    # width w, depth d: 3·3·3·w + w, then (d − 1) × (3·3·w·w + w)
+    assert got[0] == ({"width": "4", "depth": "1"}, 27 * 4 + 4)
+    assert got[2] == ({"width": "12", "depth": "3"}, 27 * 12 + 12 + 2 * (9 * 144 + 12))
+    with pytest.raises(SweepError, match="different numbers of values"):
+        axes_from(["width=@widths", "depth=1..2"], [], [], spec, zipped=[["width", "depth"]])
+    with pytest.raises(SweepError, match="no var 'sizes'"):
+        axes_from(["width=@sizes"], [], [], spec)
+
+
+def test_shards_partition_the_sweep_and_keep_indices():
+    spec = parse_spec(FAMILY, "f.yaml")
+    axes = axes_from(["width=1..7", "depth=1..3"], [], ["1,2"])
+    whole = list(sweep(spec, axes))
+    assert [v.index for v in whole] == list(range(42))
+    shards = [list(sweep(spec, axes, shard=(k, 5))) for k in range(1, 6)]
+    assert [v for shard in shards for v in shard] == whole
+    assert all(abs(len(s) - 42 / 5) < 1 for s in shards)
+    assert parse_shard("2/8") == (2, 8)
+    for bad in ("0/3", "4/3", "a/b", "1"):
+        with pytest.raises(SweepError, match="K/N"):
+            parse_shard(bad)
+
+
+def test_jobs_give_the_same_rows_in_the_same_order():
+    spec = load_spec("mobilenet_v2")
+    axes = axes_from(["width_mult=0.3..0.9..0.1"], [], ["1,4"])
+    assert list(sweep(spec, axes, jobs=2)) == list(sweep(spec, axes))
+
+
+def test_too_many_combinations():
+    spec = parse_spec(FAMILY, "f.yaml")
+    with pytest.raises(SweepError, match=f"expected at most {MAX_VARIANTS:,}"):
+        list(sweep(spec, axes_from(["width=1..1000", "depth=1..1001"], [], [])))
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_reused_work_gives_exactly_a_fresh_build(name):
+    """Graphs built with a shared cache (block expansions replayed, plans and literal parameters kept)
+    equal graphs built from nothing, node for node, and so do their figures."""
+    spec = load_spec(name)
+    cache = GraphCache(spec)
+    costs: dict = {}
+    settings = [{}]
+    numeric = [v for v, raw in spec.vars.items() if isinstance(raw, (int, float)) and not isinstance(raw, bool)]
+    if numeric:
+        settings += [{numeric[0]: "0.5 * " + str(spec.vars[numeric[0]])}, {}]
+    for overrides in settings:
+        try:
+            fresh = build_graph(spec, overrides)
+        except Exception:  # a setting the spec refuses (0.5 × an integer var): not this test's subject
+            continue
+        reused = build_graph(spec, overrides, cache=cache)
+        assert reused.nodes == fresh.nodes and reused.blocks == fresh.blocks and reused.output == fresh.output
+        assert analyze(reused, 2, "float16", costs) == analyze(fresh, 2, "float16")
+
+
+def test_reuse_tells_true_from_one():
+    """A block recorded with w = 1 must not be replayed for w = true, which filters refuses."""
+    text = """
+input: [4, 4, 2]
+vars: {w: 1}
+blocks:
+  b:
+    args: {w: null}
+    layers: [{kind: conv, filters: w, kernel: 1}]
+layers:
+  - {kind: b, name: one, w: 1}
+  - {kind: b, name: flag, w: w}
+"""
+    spec = parse_spec(text, "x.yaml")
+    cache = GraphCache(spec)
+    assert build_graph(spec, cache=cache).nodes[-1].shape == (4, 4, 1)
+    with pytest.raises(Exception, match="got the boolean true"):
+        build_graph(spec, {"w": "true"}, cache=cache)
