@@ -1356,4 +1356,11 @@ def build_graph(
 
     ``cache`` (a GraphCache of the same spec) carries what one graph worked out to the next.
     """
+    prepared = getattr(spec, "prepared", None)
+    if prepared is not None:
+        # a spec converted from a model file (ONNX) is made for the input given: its layers' sizes depend on it
+        converted = prepared(input_shape)
+        if converted is not spec:
+            spec, cache = converted, None  # another spec: what a cache of the first worked out does not hold
+        input_shape = None
     return _Builder(spec, cache).build(overrides or {}, input_shape)
