@@ -1,7 +1,7 @@
 """costcalc: exact computational cost of neural networks from a YAML spec.
 
-    >>> from costcalc import analyze_spec
-    >>> analyze_spec("inception_naive").totals.macs
+    >>> import costcalc
+    >>> costcalc.report("inception_naive").fact("macs").value
     120422400
 
 The library imports lazily so that the command line starts fast.
@@ -14,6 +14,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {
+    "report": "costcalc.reporting",
+    "Report": "costcalc.reporting",
+    "ComparisonReport": "costcalc.reporting",
+    "SweepReport": "costcalc.reporting",
     "analyze_spec": "costcalc.api",
     "build_spec_graph": "costcalc.api",
     "bundled_summaries": "costcalc.api",

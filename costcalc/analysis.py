@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .dtypes import DTYPE_BYTES
 from .errors import CostcalcError
 from .expressions import Value
 from .graph import TOP, Graph
 from .layers import KINDS, Shape, elements
-
-DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
 @dataclass(frozen=True, slots=True)

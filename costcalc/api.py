@@ -10,14 +10,16 @@ from .analysis import Analysis, analyze
 from .gcpause import paused_gc
 from .graph import Graph, build_graph
 from .layers import Shape, fmt_shape
+from .settings import InputSize
 from .sources import bundled_names, load_spec
 from .spec import Spec
 
 
 def build_spec_graph(
-    ref: str | Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | None = None
+    ref: str | Spec, overrides: Mapping[str, Any] | None = None, input_shape: Shape | InputSize | None = None
 ) -> Graph:
-    """The expanded graph of a spec given as a path, '-', a bundled name or a parsed Spec."""
+    """The expanded graph of a spec given as a path, '-', a bundled name or a parsed Spec; ``input_shape``
+    a full shape, or an InputSize (160: the spec's own channels)."""
     with paused_gc():
         spec = ref if isinstance(ref, Spec) else load_spec(ref)
         return build_graph(spec, overrides, input_shape)
@@ -26,11 +28,12 @@ def build_spec_graph(
 def analyze_spec(
     ref: str | Spec,
     overrides: Mapping[str, Any] | None = None,
-    input_shape: Shape | None = None,
+    input_shape: Shape | InputSize | None = None,
     batch: int = 1,
     dtype: str = "float32",
 ) -> Analysis:
-    """Analyse a spec: ``analyze_spec("mobilenet_v1", {"alpha": 0.5}).totals.macs``."""
+    """The counts of a spec, layer by layer: ``analyze_spec("mobilenet_v1", {"alpha": 0.5}).totals.macs``.
+    :func:`costcalc.report` gives everything analyze prints (peak memory, receptive fields, ...)."""
     with paused_gc():
         return analyze(build_spec_graph(ref, overrides, input_shape), batch, dtype)
 

@@ -44,6 +44,7 @@ BUDGETS: tuple[Budget, ...] = (
     Budget("activations", "--max-activations", "activations", False),
     Budget("param_bytes", "--max-param-bytes", "param bytes", True),
     Budget("activation_bytes", "--max-activation-bytes", "activation bytes", True),
+    Budget("peak_memory", "--max-peak-memory", "peak memory", True),
 )
 
 
@@ -62,10 +63,12 @@ def parse_amount(text: str, budget: Budget) -> int:
         value = Decimal(match.group(1).replace("_", "")) * units[unit]
     except InvalidOperation:
         raise BudgetError(f"{budget.option} {text!r} is not a number") from None
-    if budget.bytes:
-        return int(value)  # a fraction of a binary unit (85.86MiB) rounds down to whole bytes
-    if value != value.to_integral_value():
-        raise BudgetError(f"{budget.option} {text!r} is not a whole number of {budget.label}")
+    if value != value.to_integral_value():  # one rule for counts and bytes: nothing is rounded silently
+        what = "bytes" if budget.bytes else budget.label
+        raise BudgetError(
+            f"{budget.option} {text!r} is {value.normalize():f} {what}, not a whole number; "
+            f"write a whole number of {what} (e.g. {int(value):,}) or a unit that gives one"
+        )
     return int(value)
 
 

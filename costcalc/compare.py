@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from .analysis import Analysis, LayerCost
 
@@ -39,8 +41,12 @@ class Relation:
         if self.second == 0:
             return f"no {quantity}"
         if self.second < self.first:
-            return f"{self.first / self.second:.2f}× fewer {quantity}"
+            fewer = "less" if quantity in UNCOUNTABLE else "fewer"
+            return f"{self.first / self.second:.2f}× {fewer} {quantity}"
         return f"{self.second / self.first:.2f}× more {quantity}"
+
+
+UNCOUNTABLE = frozenset({"peak memory", "memory", "training memory"})  # "less", not "fewer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +140,38 @@ def separable_identities(standard: Analysis, separable: Analysis) -> list[Separa
                 )
                 break
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedRow:
+    """One row name across the compared tables; None where a spec has no row of that name."""
+
+    name: str
+    rows: tuple[Any, ...]
+
+
+def align_rows(tables: list[Sequence[Any]]) -> list[AlignedRow]:
+    """Table rows (anything with ``item.name``) matched by name, in the first table's order; a name only
+    later tables have follows the name before it in its own table (as :func:`align_layers` does)."""
+    known: set[str] = set()
+    base: list[str] = []
+    after: dict[str | None, list[str]] = {}
+    for index, rows in enumerate(tables):
+        anchor: str | None = None
+        for row in rows:
+            name = row.item.name
+            if name not in known:
+                known.add(name)
+                if index == 0:
+                    base.append(name)
+                else:
+                    after.setdefault(anchor, []).append(name)
+            anchor = name
+    names: list[str] = []
+    stack = list(reversed(base)) + list(reversed(after.get(None, [])))
+    while stack:
+        name = stack.pop()
+        names.append(name)
+        stack.extend(reversed(after.get(name, [])))
+    by_name = [{row.item.name: row for row in rows} for rows in tables]
+    return [AlignedRow(name, tuple(index.get(name) for index in by_name)) for name in names]

@@ -15,8 +15,8 @@ CONVENTION: dict[str, str] = {
     "param_bytes": "(params + non-trainable) × bytes per element of --dtype",
     "activation_bytes": "activations × bytes per element of --dtype",
     "peak_memory": "the most activation bytes held at once at inference: each layer's output is held from when "
-                   "it runs until the last layer reading it has run (the input included; --in-place lets "
-                   "activations such as ReLU overwrite their input)",
+    "it runs until the last layer reading it has run (the input included; --in-place lets "
+    "activations such as ReLU overwrite their input)",
     "batch": "--batch N multiplies MACs, FLOPs, other ops and activations, not params",
 }
 

@@ -73,11 +73,14 @@ class Location:
         return ":".join(parts)
 
 
+PROGRAM = "costcalc"  # an error with no place in a file is said in the program's name, as Unix tools do
+
+
 class CostcalcError(Exception):
     """Base of every error that is the user's input, not costcalc's bug (CLI exit code 2)."""
 
     def format(self) -> str:
-        return str(self)
+        return f"{PROGRAM}: error: {self}"
 
 
 class SpecError(CostcalcError):
@@ -127,7 +130,7 @@ class SpecError(CostcalcError):
         return SpecError(f"{what}: {self.message}", expected=self.expected, hint=self.hint, notes=self.notes)
 
     def format(self) -> str:
-        head = f"{self.location}: " if self.location else ""
+        head = f"{self.location}: " if self.location else f"{PROGRAM}: "
         where = f"layer '{self.layer}': " if self.layer else ""
         text = f"{head}error: {where}{self.message}"
         if self.expected:

@@ -23,6 +23,7 @@ from .errors import ErrorCollector, Location, SpecError, clip, describe, nearest
 from .expressions import CONSTANTS, NamedShape, Record, Value, evaluate, kind_of, names_in
 from .layers import KINDS, LayerKind, Shape, fmt_shape
 from .layers.base import MAX_DIM, to_bool, to_int
+from .settings import InputSize
 from .spec import (
     INPUT_NAME,
     MAX_LAYERS,
@@ -327,7 +328,7 @@ class _Builder:
 
     # top level ------------------------------------------------------
 
-    def build(self, overrides: Mapping[str, Any], input_shape: Shape | None) -> Graph:
+    def build(self, overrides: Mapping[str, Any], input_shape: Shape | InputSize | None) -> Graph:
         spec = self.spec
         if not self.cache.checked:
             self.check_block_cycles()
@@ -389,8 +390,8 @@ class _Builder:
                 self.fail(exc.about(f"{where}"), mark)
         return env
 
-    def input_shape(self, env: Env, override: Shape | None) -> Shape:
-        if override is not None:
+    def input_shape(self, env: Env, override: Shape | InputSize | None) -> Shape:
+        if override is not None and not isinstance(override, InputSize):
             return override
         mark = self.spec.marks.get("input")
         try:
@@ -398,7 +399,8 @@ class _Builder:
         except SpecError as exc:
             self.fail(exc.about("input"), mark)
             return (1,)
-        return dims
+        # a size from the command line (160, 160x120) takes the spec's own channels: one rule everywhere
+        return dims if override is None else override.resolve(dims)
 
     def check_block_cycles(self) -> None:
         blocks = self.spec.blocks
@@ -1344,10 +1346,11 @@ class Expansion:
 def build_graph(
     spec: Spec,
     overrides: Mapping[str, Any] | None = None,
-    input_shape: Shape | None = None,
+    input_shape: Shape | InputSize | None = None,
     cache: GraphCache | None = None,
 ) -> Graph:
-    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input.
+    """Expand ``spec`` into a graph; ``overrides`` replace vars (``--set``), ``input_shape`` the input
+    (a full shape, or an InputSize from the command line, resolved against the spec's own input).
 
     ``cache`` (a GraphCache of the same spec) carries what one graph worked out to the next.
     """

@@ -58,11 +58,13 @@ def receptive_fields(graph: Graph) -> list[ReceptiveField] | None:
         if not node.inputs:  # the network input: each position sees itself
             fields.append(ReceptiveField((0, 0), (0, 0), (1, 1), (h, w)))
             continue
-        merged = union([fields[i] for i in node.inputs])
+        kind = KINDS[node.kind]
+        merged = union([fields[node.inputs[i]] for i in kind.data_inputs(node.params, len(node.inputs))])
         shapes = [nodes[i].shape for i in node.inputs]
-        window = KINDS[node.kind].window(node.params, shapes, node.shape)
-        field = merged if window is None else through(merged, window)
-        grid = (node.shape[0], node.shape[1]) if len(node.shape) == 3 else field.grid
+        window = kind.window(node.params, shapes, node.shape)
+        spatial = (node.shape[0], node.shape[1]) if len(node.shape) == 3 else None
+        field = merged if window is None else through(merged, window, keeps_grid=spatial == merged.grid)
+        grid = field.grid if spatial is None else spatial
         fields.append(
             field if grid == field.grid else ReceptiveField(field.lo, field.hi, field.jump, grid, field.whole)
         )
@@ -83,9 +85,19 @@ def union(fields: list[ReceptiveField]) -> ReceptiveField:
     )
 
 
-def through(field: ReceptiveField, window: Window) -> ReceptiveField:
-    """The field after a layer that reads its input through ``window``."""
+def through(field: ReceptiveField, window: Window, keeps_grid: bool = False) -> ReceptiveField:
+    """The field after a layer that reads its input through ``window``.
+
+    A layer that reads its whole input and keeps its grid (group and instance norm: each output depends on
+    statistics over every position) sees the whole input from every position: the jump stays, and once a
+    field is whole, reading every position again adds nothing."""
     jump, lo, hi = field.jump, field.lo, field.hi
+    if window.whole and keeps_grid:
+        if field.whole:
+            return field
+        grid = field.grid
+        last = (hi[0] + (grid[0] - 1) * jump[0], hi[1] + (grid[1] - 1) * jump[1])
+        return ReceptiveField(lo, last, jump, grid, True)
     if window.whole:
         grid = field.grid
         return ReceptiveField(

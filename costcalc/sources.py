@@ -4,6 +4,7 @@ variant of a bundled family (``efficientnet_b3`` is the variant of that name dec
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from functools import lru_cache
@@ -147,12 +148,27 @@ def load_spec(ref: str, variant: str | None = None) -> Spec:
         ref, _, variant = ref.rpartition("@")
     path = resolve(ref)
     if path is None:
-        data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        if sys.stdin is None or getattr(sys.stdin, "closed", False):
+            raise SpecError(
+                "standard input is closed", location=Location("<stdin>"), expected="a spec on standard input"
+            )
+        try:
+            data = sys.stdin.buffer.read(MAX_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        except OSError as exc:
+            raise SpecError(
+                f"cannot read standard input: {exc.strerror or exc}", location=Location("<stdin>")
+            ) from None
         check_size(data, "<stdin>")
         spec = parse_spec(decode(data, "<stdin>"), "<stdin>", "stdin")
     else:
-        spec = parse_spec(read_file(path), str(path), path.stem)
+        # a file name in bytes UTF-8 cannot decode is shown with escapes (n\xff), never as a lone
+        # surrogate that no output format could encode
+        spec = parse_spec(read_file(path), shown_path(path), shown_path(path.stem))
         name = _strip_suffix(Path(ref).name)
         if variant is None and not Path(ref).exists() and name != path.stem:
             variant = name  # a bundled family's variant, by its name
     return spec.with_variant(variant) if variant is not None else spec
+
+
+def shown_path(path: str | Path) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

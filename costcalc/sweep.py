@@ -25,10 +25,10 @@ from .errors import CostcalcError
 from .graph import Graph, GraphCache, build_graph
 from .layers import Shape
 from .memory import peak_memory
+from .settings import parse_batch, parse_input
 from .spec import Spec
 
 MAX_VARIANTS = 1_000_000
-MAX_BATCH = 1 << 40  # a batch larger than this is a typo
 
 
 class SweepError(CostcalcError):
@@ -229,14 +229,13 @@ def axes_from(
             if len(values) > MAX_VARIANTS:
                 raise SweepError(f"--{option}: more than {MAX_VARIANTS:,} values")
             axes.append(Axis(option, values))
-    for axis in axes:
+    for axis in axes:  # each value read by the parser every command uses, so errors come before any work
         if axis.name == "batch":
             for value in axis.values:
-                if not (value.isdigit() and len(value) <= 13 and 1 <= int(value) <= MAX_BATCH):
-                    raise SweepError(
-                        f"--batch takes whole numbers from 1 to {MAX_BATCH:,} (e.g. 1,8,32 or 1..64), "
-                        f"got '{value[:20]}'"
-                    )
+                parse_batch(value)
+        elif axis.name == "input":
+            for value in axis.values:
+                parse_input(value)
     names = [a.name for a in axes]
     for name in names:
         if names.count(name) > 1:
@@ -286,22 +285,6 @@ def count_variants(axes: list[Axis]) -> int:
     return total
 
 
-def input_shape(text: str, default: Shape) -> Shape:
-    """'160' -> 160×160 with the spec's channels; '160x128x3' as written."""
-    parts = text.lower().replace("×", "x").split("x")
-    try:
-        dims = tuple(int(p) for p in parts if len(p) <= 12)
-    except ValueError:
-        dims = ()
-    if len(dims) != len(parts):
-        dims = ()
-    if len(dims) == 1 and len(default) == 3:
-        dims = (dims[0], dims[0], default[2])
-    if len(dims) not in (1, 3) or min(dims) < 1:
-        raise SweepError(f"--input '{text[:40]}' is not a size (160) or a shape (160x160x3)")
-    return dims
-
-
 def shard_range(total: int, shard: tuple[int, int] | None) -> range:
     """The combinations of shard (k, n): the k-th (1-based) of n contiguous, near-equal slices."""
     if shard is None:
@@ -329,7 +312,6 @@ class _Runner:
         self.spec, self.dtype = spec, dtype
         self.dims = _dimensions(axes)
         self.cache = GraphCache(spec)
-        self.default_inputs: dict[tuple, Shape] = {}  # per combination of vars: the spec's own input (its channels)
         self.graphs: dict[tuple, Graph] = {}
         self.costs: dict = {}  # each layer's cost by its parameters object (see analysis.analyze)
         self.figures: dict[tuple, tuple] = {}  # (network fingerprint, batch) -> graph, input, totals, peak bytes
@@ -346,14 +328,11 @@ class _Runner:
     def variant(self, index: int) -> Variant:
         settings = self.settings(index)
         overrides = {k: v for k, v in settings.items() if k not in ("input", "batch")}
-        shape = None
         vars_key = tuple(sorted(overrides.items()))
-        if "input" in settings:
-            if vars_key not in self.default_inputs:
-                self.default_inputs[vars_key] = build_graph(self.spec, overrides, cache=self.cache).input_shape
-            shape = input_shape(settings["input"], self.default_inputs[vars_key])
-        batch = int(settings.get("batch", 1))
-        key = (vars_key, shape)
+        # an input size (160: the spec's channels) is resolved by the graph, as in every command
+        shape = parse_input(settings["input"]) if "input" in settings else None
+        batch = parse_batch(settings.get("batch", "1"))
+        key = (vars_key, shape.dims if shape is not None else None)
         graph = self.graphs.get(key)
         if graph is None:
             graph = self.graphs[key] = build_graph(self.spec, overrides, shape, cache=self.cache)
@@ -480,7 +459,6 @@ __all__ = [
     "axes_from",
     "count_variants",
     "expand_values",
-    "input_shape",
     "parse_shard",
     "shard_range",
     "sweep",

@@ -8,6 +8,7 @@ The explanation therefore cannot disagree with the analysis: it is the same code
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
@@ -142,6 +143,14 @@ def ceil_div(a: Any, b: Any) -> Any:
         return -(-a // b)
     a, b = _sym(a), _sym(b)
     return Sym(-(-a.value // b.value), f"⌈{_wrap(a, PRODUCT)} / {_wrap(b, ATOM)}⌉")
+
+
+def gcd(a: Any, b: Any) -> Any:
+    """gcd(a, b) for ints and Syms alike; for Syms, the value labelled with what it is the gcd of."""
+    value = math.gcd(int(a), int(b))
+    if not isinstance(a, Sym) and not isinstance(b, Sym):
+        return value
+    return note(Sym(value), f"gcd of {int(a)} and {int(b)}")
 
 
 def note(x: Any, label: str) -> Any:

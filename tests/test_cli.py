@@ -16,7 +16,7 @@ runner = CliRunner()
 
 
 def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": ""})
 
 
 def test_analyze_a_bundled_spec_prints_the_table_and_totals():
@@ -49,7 +49,9 @@ def test_json_contract():
         "activations",
         "param_bytes",
         "activation_bytes",
+        "peak_memory",
     }
+    assert data["schema"] == 2
     assert all(type(v) is int for v in data["totals"].values())
     assert data["totals"]["params"] == 25_557_032 and data["totals"]["macs"] == 4_089_184_256
     required = {
@@ -125,7 +127,9 @@ def test_unknown_spec_name_suggests():
         ("analyze", "resnet50", "--set", "nonsense"),
         ("analyze", "resnet50", "--batch", "0"),
         ("analyze", "resnet50", "--dtype", "float8"),
-        ("analyze", "resnet50", "--input", "224x224"),
+        ("analyze", "resnet50", "--input", "224x224x3x1"),
+        ("analyze", "resnet50", "--input", "0"),
+        ("analyze", "resnet50", "--batch", "1" * 401),
         ("analyze",),
         ("frobnicate",),
         ("kinds", "conv2d"),
@@ -157,7 +161,7 @@ def test_specs_lists_every_bundled_spec():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     for name in bundled_names():
-        assert any(line.startswith(name + " ") for line in lines), name
+        assert any(line.lstrip().startswith(name + " ") for line in lines), name
     assert len(bundled_names()) >= 25
 
 
@@ -177,15 +181,15 @@ def test_help_states_the_convention_and_examples():
 
 
 def test_internal_errors_are_short_and_debug_shows_the_traceback(monkeypatch):
-    import costcalc.api
+    import costcalc.reporting
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(costcalc.api, "analyze_spec", broken)
+    monkeypatch.setattr(costcalc.reporting, "build_report", broken)
     result = run("analyze", "lenet5")
     assert result.exit_code == 3
-    assert "internal error in costcalc (spec lenet5): ZeroDivisionError: boom" in result.stderr
+    assert "costcalc: internal error (spec lenet5): ZeroDivisionError: boom" in result.stderr
     assert "Traceback" not in result.stderr
     debug = run("--debug", "analyze", "lenet5")
     assert "Traceback" in debug.stderr

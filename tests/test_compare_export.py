@@ -19,7 +19,7 @@ RUNNER = CliRunner()
 
 
 def run(*args: str, input: str | None = None):
-    return RUNNER.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "200"})
+    return RUNNER.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": ""})
 
 
 # ---------------------------------------------------------------- compare
@@ -63,16 +63,22 @@ def test_compare_needs_two_specs_and_valid_indices():
 def test_layers_view_marks_one_sided_layers():
     result = run("compare", "mobilenet_normal", "mobilenet_separable", "--layers")
     lines = result.stdout.splitlines()
-    assert any(line.lstrip().startswith("conv ") and "only in mobilenet_normal" in line for line in lines)
-    assert any(line.lstrip().startswith("depthwise ") and "only in mobilenet_separable" in line for line in lines)
+    assert "A = mobilenet_normal, B = mobilenet_separable, Δ = B − A" in result.stdout
+    assert "9.68× fewer" not in result.stdout and "3.21× fewer MACs" in result.stdout  # the summary stays
+    assert any(line.lstrip().startswith("conv ") and "only in A" in line for line in lines)
+    assert any(line.lstrip().startswith("depthwise ") and "only in B" in line for line in lines)
+    aligned = json.loads(run("compare", "mobilenet_normal", "mobilenet_separable", "--layers", "-f", "json").stdout)
+    by_name = {row["layer"]: row for row in aligned["aligned"]}
+    # a one-sided layer's delta is its whole value: 0 − 2,160 and 432 − 0
+    assert by_name["conv"]["delta"] == -2160 and by_name["depthwise"]["delta"] == 432
     same = run("compare", "vgg16", "vgg16_bn", "--layers", "--exact")
-    conv = next(line for line in same.stdout.splitlines() if line.lstrip().startswith("stage1.conv.0 "))
+    conv = next(line for line in same.stdout.splitlines() if line.lstrip().startswith("conv.0 "))
     assert "1,792" in conv and "1,920" in conv  # 3·3·3·64 + 64, plus BN's 2·64
 
 
 def test_three_specs_and_csv_long_form():
     result = run("compare", "resnet18", "resnet34", "resnet50", "-f", "csv")
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rows = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["row"] != "convention"]
     assert {r["spec"] for r in rows} == {"resnet18", "resnet34", "resnet50"}
     totals = {r["spec"]: r for r in rows if r["row"] == "total"}
     assert int(totals["resnet50"]["macs"]) == 4_089_184_256
@@ -128,7 +134,9 @@ def test_breakdown_in_json_and_csv():
     assert data["by"] == "block" and data["groups"][6]["group"] == "inception3a"
     assert sum(g["macs"] for g in data["groups"]) == data["totals"]["macs"] == 1_498_376_192
     rows = list(csv.DictReader(io.StringIO(run("analyze", "googlenet", "--by", "kind", "-f", "csv").stdout)))
-    assert rows[-1]["row"] == "total" and int(rows[-1]["macs"]) == 1_498_376_192
+    total = next(r for r in rows if r["row"] == "total")
+    assert int(total["macs"]) == 1_498_376_192
+    assert sum(int(r["macs"]) for r in rows if r["row"] == "group") == 1_498_376_192
 
 
 # ---------------------------------------------------------------- exports
@@ -138,8 +146,15 @@ def test_breakdown_in_json_and_csv():
 def test_csv_and_json_agree_on_every_bundled_spec(name):
     from_json = json.loads(run("analyze", name, "-f", "json").stdout)
     rows = list(csv.DictReader(io.StringIO(run("analyze", name, "-f", "csv").stdout)))
-    layers, total = rows[:-1], rows[-1]
-    assert [r["row"] for r in layers] == ["layer"] * len(from_json["layers"]) and total["row"] == "total"
+    layers = [r for r in rows if r["row"] == "layer"]
+    (total,) = [r for r in rows if r["row"] == "total"]
+    assert len(layers) == len(from_json["layers"])
+    blocks = {r["name"]: r for r in rows if r["row"] == "block"}
+    assert set(blocks) == {b["name"] for b in from_json["blocks"]}
+    for block in from_json["blocks"]:  # block rows carry their subtotals, as JSON's blocks
+        assert int(blocks[block["name"]]["macs"]) == block["macs"]
+    facts = {r["name"]: int(r["value"]) for r in rows if r["row"] == "fact"}
+    assert facts == from_json["totals"]
     for row, item in zip(layers, from_json["layers"]):
         assert row["name"] == item["name"] and row["kind"] == item["kind"]
         assert row["block"] == (item["block"] or "")
@@ -162,7 +177,8 @@ def test_formats_carry_the_convention():
 def test_output_file_format_from_extension(tmp_path):
     for suffix, check in (
         (".csv", "row,name,kind"),
-        (".json", '"schema": 1'),
+        (".json", '"schema": 2'),
+        (".html", "<!doctype html>"),
         (".md", "| Layer |"),
         (".tex", r"\begin{table}"),
         (".txt", "Layer"),
@@ -183,9 +199,10 @@ def test_formula_like_names_are_neutralised_in_csv(tmp_path):
         '  - {kind: relu, name: "+cmd", input: input}\n  - {kind: relu, name: "@sum"}\n'
     )
     rows = list(csv.reader(io.StringIO(run("analyze", str(spec), "-f", "csv").stdout)))
-    names = [r[1] for r in rows[1:-1]]
+    layer_rows = [r for r in rows if r[0] == "layer"]
+    names = [r[1] for r in layer_rows]
     assert names == ["input", '\'=HYPERLINK("http://x")', "'+cmd", "'@sum"]
-    inputs = [r[4] for r in rows[1:-1]]
+    inputs = [r[4] for r in layer_rows]
     assert inputs[3] == "'+cmd"  # a cell made of names is checked too
 
 
@@ -221,12 +238,12 @@ def test_byte_units_decimal_and_binary():
     # resnet50 activation bytes at float32: 22,506,984 · 4 = 90,027,936
     assert run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "90.1MB").exit_code == 0
     assert run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "90MB").exit_code == 1
-    assert (
-        run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "85.86MiB").exit_code == 0
-    )  # ⌊90,030,735.36⌋
-    assert (
-        run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "85.85MiB").exit_code == 1
-    )  # ⌊90,020,249.6⌋
+    assert run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "86MiB").exit_code == 0  # 90,177,536
+    assert run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "85MiB").exit_code == 1  # 89,128,960
+    # 85.86MiB is 90,030,735.36 bytes: a fraction of a byte is refused, as a fraction of a count is
+    fraction = run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "85.86MiB")
+    assert fraction.exit_code == 2 and "not a whole number" in fraction.stderr
+    assert run("analyze", "resnet50", "--max-param-bytes", "0.1B").exit_code == 2
     assert run("analyze", "resnet50", "-f", "json", "--max-activation-bytes", "90027936").exit_code == 0
 
 

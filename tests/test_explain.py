@@ -34,7 +34,7 @@ def test_explained_numbers_equal_the_analysis_on_every_bundled_spec(name):
 
 
 def explained(*args: str) -> str:
-    result = RUNNER.invoke(app, ["explain", *args], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    result = RUNNER.invoke(app, ["explain", *args], env={"COLUMNS": "", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
     return result.stdout
 

@@ -49,7 +49,7 @@ def test_the_formula_reader_itself():
 
 @pytest.mark.parametrize("name", bundled_names())
 def test_printed_numbers_are_the_analysis_and_formulas_hold(name):
-    result = CliRunner().invoke(app, ["explain", name], env={"NO_COLOR": "1", "COLUMNS": "100"})
+    result = CliRunner().invoke(app, ["explain", name], env={"NO_COLOR": "1", "COLUMNS": ""})
     assert result.exit_code == 0, result.output
     analysis = analyze(build_spec_graph(name))
     blocks = result.stdout.split("\n\n")

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from costcalc.report.files import OutputError, write_atomic
+from costcalc.outputs import OutputError
+from costcalc.outputs import write_output as write_atomic
 
 
 def test_writes_text_and_bytes(tmp_path):

@@ -264,7 +264,7 @@ def test_unicode_and_formula_like_names_are_kept_as_text(tmp_path):
         'input: [4, 4, 1]\nlayers:\n  - {kind: relu, name: "東京_ñ"}\n  - {kind: relu, name: "=HYPERLINK(\\"http://x\\")"}\n'
         '  - {kind: relu, name: "[bold]rich[/bold]"}\n'
     )
-    result = RUNNER.invoke(app, ["analyze", str(tmp_path / "x.yaml")], env={"COLUMNS": "120"})
+    result = RUNNER.invoke(app, ["analyze", str(tmp_path / "x.yaml")], env={"COLUMNS": ""})
     assert result.exit_code == 0
     assert "東京_ñ" in result.stdout and '=HYPERLINK("http://x")' in result.stdout
     assert "[bold]rich[/bold]" in result.stdout  # shown literally, never as markup

@@ -77,7 +77,7 @@ def test_in_place_needs_the_input_to_be_free(run_spec):
 
 
 def run(*args: str):
-    return CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
+    return CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": ""})
 
 
 def test_cli_totals_and_json(write_spec):

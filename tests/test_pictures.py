@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from costcalc.api import analyze_spec
 from costcalc.cli import app
-from costcalc.report.diagram import build_diagram, to_dot, to_mermaid
+from costcalc.render.diagram import build_diagram, to_dot, to_mermaid
 
 RUNNER = CliRunner()
 REQUIRED = bool(os.environ.get("COSTCALC_REQUIRE_TOOLS"))
@@ -130,9 +130,9 @@ def test_terminal_chart_shows_vgg16_fc6_params_and_conv_macs():
     fc_macs = 25088 * 4096 + 4096 * 4096 + 4096 * 1000
     conv_macs = sum(x.macs for x in analysis.layers if x.kind == "conv")
     assert conv_macs == 15_470_264_320 - fc_macs and conv_macs / 15_470_264_320 > 0.99
-    result = RUNNER.invoke(app, ["analyze", "vgg16", "--chart"], env={"COLUMNS": "200"})
+    result = RUNNER.invoke(app, ["analyze", "vgg16", "--chart"], env={"COLUMNS": ""})
     line = next(x for x in result.stdout.splitlines() if x.startswith(" fc6 "))
-    assert "74.3%" in line and "█" * 11 in line  # 74.3% of a 16-cell bar: 11 full cells and a part
+    assert "74.27%" in line and "█" * 11 in line  # 74.27% of a 16-cell bar: 11 full cells and a part
 
 
 def test_plot_files(tmp_path):

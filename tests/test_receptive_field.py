@@ -100,13 +100,14 @@ def test_flat_input_has_no_receptive_field():
 
 
 def run(*args: str):
-    return CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
+    return CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": ""})
 
 
 def test_analyze_rf_column_and_json():
     table = run("analyze", "vgg16", "--rf")
     assert table.exit_code == 0, table.output
-    row = next(line for line in table.stdout.splitlines() if line.strip().startswith("stage5.pool"))
+    stage5 = table.stdout[table.stdout.index(" stage5 ") :]  # the tree: stage5's own pool row comes after it
+    row = next(line for line in stage5.splitlines() if line.strip().startswith("pool "))
     assert row.split()[-2:] == ["212×212", "32"]
     data = json.loads(run("analyze", "vgg16", "--rf", "-f", "json").stdout)
     layer = next(x for x in data["layers"] if x["name"] == "stage5.conv.2")
@@ -120,8 +121,8 @@ def test_analyze_rf_column_and_json():
 
 def test_analyze_rf_in_csv_and_errors():
     csv = run("analyze", "alexnet", "--rf", "-f", "csv").stdout.splitlines()
-    assert csv[0].endswith(",rf,rf_jump")
-    assert next(line for line in csv if line.startswith("layer,conv1,")).endswith(",11×11,4")
+    assert csv[0].endswith(",rf,rf_jump,value")
+    assert next(line for line in csv if line.startswith("layer,conv1,")).endswith(",11×11,4,")
     assert run("analyze", "vgg16", "--rf", "--by", "kind").exit_code == 2
     mlp = CliRunner().invoke(app, ["analyze", "-", "--rf"], input="input: [10]\nlayers:\n  - {kind: fc, units: 3}\n")
     assert mlp.exit_code == 2 and "no receptive field" in mlp.output

@@ -45,6 +45,53 @@ def test_every_layer_kind_and_awkward_case_verifies():
     assert result.layers == 41
 
 
+def test_the_newer_kinds_verify():
+    # layer/group/instance norm, layer scale, stochastic depth, crop, pixel (un)shuffle, linear
+    result = verify(build_spec_graph(str(DATA / "more_kinds.yaml")))
+    assert result.mismatches == []
+    assert (result.layers, result.params, result.macs) == (22, (1770, 1770), (44880, 44880))
+
+
+def test_generated_code_for_the_newer_kinds_runs():
+    graph = build_spec_graph(str(DATA / "more_kinds.yaml"))
+    namespace: dict = {}
+    exec(compile(module_code(graph, "More"), "more_kinds.py", "exec"), namespace)  # noqa: S102 - our own code
+    model = namespace["More"]().eval()
+    assert sum(p.numel() for p in model.parameters()) == 1770
+    with torch.no_grad():
+        assert tuple(model(torch.zeros(1, 8, 12, 10)).shape) == (1, 6)
+
+
+def test_channels_last_helpers_compute_what_they_say():
+    from costcalc.torch import modules
+
+    x = torch.randn(2, 8, 5, 4)
+    norm = modules.ChannelsLastLayerNorm(8, eps=1e-6)
+    mean = x.mean(dim=1, keepdim=True)
+    var = x.var(dim=1, unbiased=False, keepdim=True)
+    assert torch.allclose(norm(x), (x - mean) / torch.sqrt(var + 1e-6), atol=1e-5)
+    linear = modules.ChannelsLastLinear(8, 3)
+    expected = torch.einsum("nchw,oc->nohw", x, linear.weight) + linear.bias.view(1, 3, 1, 1)
+    assert torch.allclose(linear(x), expected, atol=1e-5)
+    scale = modules.LayerScale(8, init=0.5)
+    assert torch.allclose(scale(x), 0.5 * x)
+    crop = modules.Crop(1, 2, 3, 2)
+    assert torch.equal(crop(x, torch.zeros(1)), x[:, :, 1:4, 2:4])
+
+
+def test_stochastic_depth_drops_whole_samples_only_while_training():
+    from costcalc.torch.modules import StochasticDepth
+
+    x = torch.ones(64, 3, 2, 2)
+    drop = StochasticDepth(0.5, "row")
+    assert torch.equal(drop.eval()(x), x)
+    out = drop.train()(x)
+    per_sample = out.flatten(1)
+    # each sample is dropped (0) or kept and scaled by 1 / (1 − 0.5) = 2, as a whole
+    assert all(set(row.tolist()) in ({0.0}, {2.0}) for row in per_sample)
+    assert torch.equal(StochasticDepth(1.0, "batch").train()(x), torch.zeros_like(x))
+
+
 def test_every_kind_has_a_builder():
     # each kind builds itself: its class overrides LayerKind.torch (which refuses)
     assert [name for name, kind in KINDS.items() if not kind.internal and type(kind).torch is LayerKind.torch] == []
@@ -67,14 +114,14 @@ def test_a_wrong_cost_rule_is_caught_at_its_layer(monkeypatch):
     assert {(m.layer, m.quantity) for m in result.mismatches} == {("dw", "MACs"), ("(network)", "total MACs")}
     layer = next(m for m in result.mismatches if m.layer == "dw")
     assert (layer.costcalc, layer.pytorch) == (16 * 16 * 8 * 9, 16 * 16 * 16 * 9)
-    cli = RUNNER.invoke(app, ["verify", str(DATA / "wrong_rule.yaml")], env={"COLUMNS": "120"})
+    cli = RUNNER.invoke(app, ["verify", str(DATA / "wrong_rule.yaml")], env={"COLUMNS": ""})
     assert cli.exit_code == 1
     assert " dw " in cli.stdout and "18,432" in cli.stdout and "36,864" in cli.stdout
     assert "wrong_rule: 2 mismatch(es)" in cli.stderr
 
 
 def test_verify_command_success():
-    result = RUNNER.invoke(app, ["verify", "mobilenet_v2"], env={"COLUMNS": "200"})
+    result = RUNNER.invoke(app, ["verify", "mobilenet_v2"], env={"COLUMNS": ""})
     assert result.exit_code == 0
     assert "verified mobilenet_v2" in result.stdout and "params 3,504,872, MACs 300,774,272" in result.stdout
     assert "unchecked: other ops of" in result.stdout

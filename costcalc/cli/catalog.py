@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from .core import app
-from .options import stdout_console
+from .options import screen
 
 
 @app.command()
@@ -16,25 +16,11 @@ def specs() -> None:
 
     Example: costcalc specs
     """
-    from rich.table import Table
-    from rich.text import Text
-
     from ..api import bundled_summaries
-    from ..report.numbers import short
-    from ..report.table import print_whole
+    from ..render.catalog_text import specs_lines
 
-    items = bundled_summaries()
-    rows = [(item.name, item.input, short(item.params), short(item.macs), item.summary) for item in items]
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for i, (header, justify) in enumerate(
-        (("Spec", "left"), ("Input", "left"), ("Params", "right"), ("MACs", "right"), ("Description", "left"))
-    ):
-        # every column but the description keeps its width; the description is cut to fit the terminal
-        width = None if header == "Description" else max(len(header), *(len(r[i]) for r in rows))
-        table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis", min_width=width)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-    print_whole(stdout_console(), table)
+    here = screen()
+    here.print(specs_lines(bundled_summaries(), here.width))
 
 
 @app.command()
@@ -46,18 +32,17 @@ def kinds(
     Example: costcalc kinds conv
     """
     from ..layers import KINDS
+    from ..render.catalog_text import kind_lines, kinds_lines
     from ..spec import suggest
 
+    here = screen()
     if kind is None:
-        for name, k in sorted(KINDS.items()):
-            if not k.internal:
-                typer.echo(f"{name:18} {k.summary}")
+        here.print(kinds_lines([(name, k.summary) for name, k in sorted(KINDS.items()) if not k.internal], here.width))
         return
     if kind not in KINDS or KINDS[kind].internal:
         near = suggest(kind, [n for n, k in KINDS.items() if not k.internal])
         raise typer.BadParameter(f"unknown kind '{kind}'" + (f"; {near}" if near else ""), param_hint="KIND")
     k = KINDS[kind]
-    typer.echo(f"{kind}: {k.summary}")
     inputs = (
         f"{k.min_inputs}"
         if k.min_inputs == k.max_inputs
@@ -65,10 +50,11 @@ def kinds(
         if k.max_inputs is None
         else f"{k.min_inputs}-{k.max_inputs}"
     )
-    typer.echo(f"inputs: {inputs}")
-    for name, param in k.params.items():
-        default = "required" if param.required else f"default {_show_default(param.default)}"
-        typer.echo(f"  {name:15} {param.doc} ({default})")
+    params = [
+        (name, p.doc, "required" if p.required else f"default {_show_default(p.default)}")
+        for name, p in k.params.items()
+    ]
+    here.print(kind_lines(kind, k.summary, inputs, params, here.width))
 
 
 def _show_default(value: Any) -> str:

@@ -2,190 +2,102 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from .core import app, remember_specs
+from .core import CheckFailed, app, stderr
 from .options import (
+    REPORT_SUFFIXES,
+    AllOpt,
+    BatchesOpt,
     ByOpt,
-    DType,
-    Format,
-    FormatOpt,
+    DepthOpt,
+    DTypesOpt,
+    ExactOpt,
+    InPlaceOpt,
+    InputsOpt,
+    MaxActivationBytes,
+    MaxActivations,
+    MaxFlops,
+    MaxMacs,
+    MaxParamBytes,
+    MaxParams,
+    MaxPeakMemory,
     OutputOpt,
-    emit,
-    parse_settings,
-    parse_shape,
-    render_table_text,
-    resolve_format,
-    stdout_console,
+    ReportFormatOpt,
+    SetAOpt,
+    SetBOpt,
+    SetsOpt,
+    SpecsArg,
+    budgets,
+    load_reports,
+    output_format,
+    per_spec_settings,
+    spec_files,
+    write_report,
 )
-
-PER_SPEC = "Prefix N: to apply it to spec N only (e.g. 2:{example}); otherwise it applies to every spec."
-
-
-def per_spec(values: list[str] | None, count: int, option: str) -> list[list[str]]:
-    """Split option values by the spec they apply to: 'N:value' for spec N, a plain value for all."""
-    out: list[list[str]] = [[] for _ in range(count)]
-    for value in values or []:
-        match = re.fullmatch(r"(\d+):(.*)", value)
-        if match:
-            index = int(match.group(1))
-            if not 1 <= index <= count:
-                raise typer.BadParameter(f"'{value}' names spec {index}, but there are {count}", param_hint=option)
-            out[index - 1].append(match.group(2))
-        else:
-            for item in out:
-                item.append(value)
-    return out
-
-
-def last(values: list[str], option: str, parse: Any, default: Any) -> Any:
-    return parse(values[-1], option) if values else default
-
-
-def _batch(text: str, option: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise typer.BadParameter(f"'{text}' is not a batch size ≥ 1", param_hint=option)
-    return int(text)
-
-
-def _dtype(text: str, option: str) -> str:
-    if text not in DType.__members__:
-        raise typer.BadParameter(f"'{text}' is not one of {', '.join(DType.__members__)}", param_hint=option)
-    return text
-
-
-def labels_for(names: list[str], settings: list[dict[str, str]]) -> list[str]:
-    """Each spec's name; where names repeat, with the settings that tell them apart."""
-    labels = []
-    for name, setting in zip(names, settings):
-        repeated = names.count(name) > 1
-        detail = ", ".join(f"{k}={v}" for k, v in setting.items())
-        labels.append(f"{name} ({detail})" if repeated and detail else name)
-    for i, label in enumerate(labels):
-        if labels.count(label) > 1:
-            labels[i] = f"{label} #{i + 1}"
-    return labels
 
 
 @app.command()
 def compare(
-    specs: Annotated[
-        list[str],
-        typer.Argument(
-            help="Two or more specs (files, '-' or bundled names); the same spec may repeat with other settings.",
-            callback=remember_specs,
-            show_default=False,
-            metavar="SPEC...",
-        ),
-    ],
-    set_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set", "-s", metavar="[N:]NAME=VALUE", help="Override a var. " + PER_SPEC.format(example="alpha=0.5")
-        ),
-    ] = None,
-    set_a: Annotated[
-        list[str] | None, typer.Option("--set-a", metavar="NAME=VALUE", help="Override a var of the first spec.")
-    ] = None,
-    set_b: Annotated[
-        list[str] | None, typer.Option("--set-b", metavar="NAME=VALUE", help="Override a var of the second spec.")
-    ] = None,
-    input_shape: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--input", metavar="[N:]HxWxC", help="Replace the input shape. " + PER_SPEC.format(example="160x160x3")
-        ),
-    ] = None,
-    batch: Annotated[
-        list[str] | None,
-        typer.Option("--batch", "-b", metavar="[N:]SIZE", help="Batch size. " + PER_SPEC.format(example="8")),
-    ] = None,
-    dtype: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--dtype",
-            metavar="[N:]TYPE",
-            help="float32, float16, bfloat16 or int8. " + PER_SPEC.format(example="float16"),
-        ),
-    ] = None,
+    specs: SpecsArg,
+    set_: SetsOpt = None,
+    set_a: SetAOpt = None,
+    set_b: SetBOpt = None,
+    input_size: InputsOpt = None,
+    batch: BatchesOpt = None,
+    dtype: DTypesOpt = None,
     layers: Annotated[
-        bool, typer.Option("--layers", help="Align the layers by name: each side's shape, params, MACs, the delta.")
+        bool, typer.Option("--layers", help="Also align the layers by name: each side's output, params, MACs, Δ.")
     ] = False,
+    depth: DepthOpt = None,
     by: ByOpt = None,
-    output_format: FormatOpt = None,
+    in_place: InPlaceOpt = False,
+    output_format_: ReportFormatOpt = None,
     output: OutputOpt = None,
-    exact: Annotated[bool, typer.Option("--exact", help="Full integers instead of K/M/G units.")] = False,
+    exact: ExactOpt = False,
+    show_all: AllOpt = False,
+    max_params: MaxParams = None,
+    max_macs: MaxMacs = None,
+    max_flops: MaxFlops = None,
+    max_activations: MaxActivations = None,
+    max_param_bytes: MaxParamBytes = None,
+    max_activation_bytes: MaxActivationBytes = None,
+    max_peak_memory: MaxPeakMemory = None,
 ) -> None:
-    """Compare specs side by side: totals, ratios and differences (worded so the direction is clear).
+    """Compare specs side by side: every total, ratios and differences (worded so the direction is clear).
 
     Example: costcalc compare inception_naive inception_bottleneck
 
-    Example: costcalc compare mobilenet_v1 mobilenet_v1 --set-b alpha=0.5
+    Example: costcalc compare mobilenet_v1 mobilenet_v1 --set 2:alpha=0.5
 
-    Example: costcalc compare resnet18 resnet34 resnet50 -o resnets.csv
+    Example: costcalc compare resnet18 resnet34 --layers --depth 1
     """
-    count = len(specs)
-    if count < 2:
-        raise typer.BadParameter("give at least two specs to compare", param_hint="SPECS")
-    fmt = resolve_format(output_format, output)
-    sets = per_spec(set_, count, "--set")
-    sets[0] += set_a or []
-    if count > 1:
-        sets[1] += set_b or []
-    inputs = per_spec(input_shape, count, "--input")
-    batches = per_spec(batch, count, "--batch")
-    dtypes = per_spec(dtype, count, "--dtype")
-    from ..api import analyze_spec
-    from ..sources import load_spec
+    from ..reporting import ComparisonReport, Options, labels_for
 
-    settings = [parse_settings(s) for s in sets]
-    loaded: dict[str, Any] = {}
-    analyses = []
-    for i, ref in enumerate(specs):
-        if ref not in loaded:
-            loaded[ref] = load_spec(ref)  # one spec given twice is read once
-        analyses.append(
-            analyze_spec(
-                loaded[ref],
-                settings[i],
-                last(inputs[i], "--input", lambda t, o: parse_shape(t), None),
-                last(batches[i], "--batch", _batch, 1),
-                last(dtypes[i], "--dtype", _dtype, "float32"),
-            )
-        )
-    labels = labels_for([a.name for a in analyses], settings)
-    groups = None
-    if by is not None:
-        from ..breakdown import BREAKDOWNS
-
-        groups = [BREAKDOWNS[by.value](a) for a in analyses]
-    if fmt is Format.table:
-        from ..compare import align_layers
-        from ..report import compare_view
-
-        def render(console: Any) -> None:
-            if layers:
-                compare_view.render_aligned(align_layers(analyses), labels, console, exact)
-            if groups is not None:
-                compare_view.render_grouped(analyses, labels, groups, console, exact)
-            if not layers and groups is None:
-                compare_view.render_comparison(analyses, labels, console)
-
-        if output is None:
-            render(stdout_console())
-        else:
-            emit(render_table_text(render), output)
-        return
-    from ..report import exports
-
-    if fmt is Format.json:
-        from ..report.json_report import render_comparison_json
-
-        emit(render_comparison_json(analyses, labels, groups, by.value if by else None), output)
-    elif fmt is Format.csv:
-        emit(exports.compare_csv(analyses, labels, groups), output)
-    else:
-        emit(exports.compare_document(analyses, labels, fmt.value, layers, groups), output)
+    if len(specs) < 2:
+        raise typer.BadParameter("give at least two specs to compare", param_hint="SPEC...")
+    fmt = output_format(output_format_, output, REPORT_SUFFIXES, "table", "compare")
+    settings = per_spec_settings(len(specs), set_, set_a, set_b, input_size, batch, dtype)
+    limits = budgets(
+        params=max_params,
+        macs=max_macs,
+        flops=max_flops,
+        activations=max_activations,
+        param_bytes=max_param_bytes,
+        activation_bytes=max_activation_bytes,
+        peak_memory=max_peak_memory,
+    )
+    options = Options(depth, by.value if by else None, False, None, in_place, False, limits)
+    options.check()
+    reports = load_reports(specs, settings, options)
+    labels = labels_for([r.name for r in reports], [s.overrides for s in settings])
+    comparison = ComparisonReport(tuple(reports), labels, layers)
+    write_report(comparison, fmt, output, spec_files(*specs), exact, show_all)
+    if fmt != "table" or output is not None:
+        for label, report in zip(comparison.labels, reports):
+            for notice in report.warnings:
+                stderr(f"warning: {label}: {notice.message}")
+    if comparison.over_budget:
+        raise CheckFailed("\n".join(f"over budget: {label}: {b.message()}" for label, b in comparison.over_budget))

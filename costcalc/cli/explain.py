@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .core import app
-from .options import InputOpt, SetOpt, SpecArg, parse_settings, parse_shape, stdout_console
+from .options import BatchOpt, InputOpt, OutputOpt, SetOpt, SpecArg, output_format, show, spec_files
 
 
 @app.command()
@@ -17,9 +17,11 @@ def explain(
         str | None, typer.Option("--layer", "-l", help="Explain only this layer (its full dotted name).")
     ] = None,
     set_: SetOpt = None,
-    input_shape: InputOpt = None,
+    input_size: InputOpt = None,
+    batch: BatchOpt = "1",
+    output: OutputOpt = None,
 ) -> None:
-    """Show how each layer's output shape, MACs, params and other ops come out (batch 1).
+    """Show how each layer's output shape, MACs, params and other ops come out (per input).
 
     The formulas are produced by the same code that computes the numbers.
 
@@ -28,16 +30,20 @@ def explain(
     Example: costcalc explain resnet50 --layer layer1.0.conv2
     """
     from ..analysis import analyze
-    from ..api import build_spec_graph
     from ..errors import SpecError, nearest
     from ..explain import explain as explain_layers
-    from ..report.explain_view import render_explanations
+    from ..render.explain_text import explain_lines
+    from ..reporting import load_graph
+    from ..settings import Settings
 
-    graph = build_spec_graph(spec, parse_settings(set_), parse_shape(input_shape))
+    output_format(None, output, {".txt": "table"}, "table", "explain", has_format_option=False)
+    settings = Settings.parse(set_, input_size, batch)
+    graph, _ = load_graph(spec, settings)
     if layer is not None and all(node.name != layer for node in graph.nodes):
         near = nearest(layer, [node.name for node in graph.nodes])
         raise SpecError(
             f"no layer '{layer}' in {graph.name}" + (f"; did you mean '{near[0]}'?" if near else ""),
             expected="a full dotted layer name as analyze lists it",
         )
-    render_explanations(explain_layers(graph, analyze(graph), layer), stdout_console())
+    items = explain_layers(graph, analyze(graph), layer)
+    show(lambda width: explain_lines(items, width, settings.batch), output, spec_files(spec))

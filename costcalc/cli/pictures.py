@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .core import app, remember_specs
-from .options import DType, InputOpt, SetOpt, SpecArg, emit, run_analysis
-
-DepthOpt = Annotated[int | None, typer.Option("--depth", "-d", min=1, help="Fold blocks nested deeper than this.")]
+from .core import app
+from .options import (
+    BatchesOpt,
+    BatchOpt,
+    DepthOpt,
+    DType,
+    DTypeOpt,
+    DTypesOpt,
+    InPlaceOpt,
+    InputOpt,
+    InputsOpt,
+    SetAOpt,
+    SetBOpt,
+    SetOpt,
+    SetsOpt,
+    SpecArg,
+    SpecsArg,
+    emit,
+    load_reports,
+    output_format,
+    per_spec_settings,
+    spec_files,
+)
 
 
 class DiagramFormat(StrEnum):
@@ -22,42 +40,27 @@ class DiagramFormat(StrEnum):
     png = "png"
 
 
+class ChartFormat(StrEnum):
+    svg = "svg"
+    png = "png"
+    pdf = "pdf"
+
+
 DIAGRAM_SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
-
-
-def write_bytes(data: bytes, output: Path | None) -> None:
-    if output is None:
-        if sys.stdout.isatty():
-            raise typer.BadParameter("this is a binary image; give -o FILE", param_hint="--output")
-        sys.stdout.buffer.write(data)
-        return
-    from ..report.files import write_atomic
-
-    write_atomic(output, data)
-    sys.stderr.write(f"wrote {output}\n")
-
-
-def suffix_format(output: Path | None, known: dict[str, str], default: str) -> str:
-    if output is None:
-        return default
-    suffix = output.suffix.lower()
-    if suffix not in known:
-        raise typer.BadParameter(
-            f"cannot tell the format of '{output}' from its extension (known: {', '.join(known)}); give --format",
-            param_hint="--output",
-        )
-    return known[suffix]
+CHART_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
 
 @app.command()
 def graph(
     spec: SpecArg,
     set_: SetOpt = None,
-    input_shape: InputOpt = None,
+    input_size: InputOpt = None,
+    batch: BatchOpt = "1",
+    dtype: DTypeOpt = DType.float32,  # type: ignore[attr-defined]
     depth: DepthOpt = None,
     diagram_format: Annotated[
         DiagramFormat | None,
-        typer.Option("--format", "-f", help="mermaid (default), dot, svg or png; inferred from -o."),
+        typer.Option("--format", "-f", help="mermaid (default), dot, svg or png; else from -o's extension."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (.mmd .dot .svg .png).")
@@ -69,33 +72,36 @@ def graph(
 
     Example: costcalc graph googlenet --depth 1 -o googlenet.svg
     """
-    from ..report.diagram import build_diagram, render_dot, to_dot, to_mermaid
+    from ..render.diagram import build_diagram, render_dot, to_dot, to_mermaid
+    from ..reporting import Options, build_report, load_graph
+    from ..settings import Settings
 
-    fmt = diagram_format.value if diagram_format else suffix_format(output, DIAGRAM_SUFFIXES, "mermaid")
-    analysis = run_analysis(spec, set_, input_shape, 1, DType.float32)
-    diagram = build_diagram(analysis, depth)
+    fmt = output_format(diagram_format, output, DIAGRAM_SUFFIXES, "mermaid", "graph")
+    settings = Settings.parse(set_, input_size, batch, dtype.value)
+    network, note = load_graph(spec, settings)
+    report = build_report(network, settings, Options(depth=depth), note)
+    diagram = build_diagram(report.analysis, depth)
     if fmt == "mermaid":
-        emit(to_mermaid(diagram), output)
+        emit(to_mermaid(diagram), output, spec_files(spec))
     elif fmt == "dot":
-        emit(to_dot(diagram), output)
+        emit(to_dot(diagram), output, spec_files(spec))
     else:
-        write_bytes(render_dot(to_dot(diagram), fmt), output)
+        emit(render_dot(to_dot(diagram), fmt), output, spec_files(spec))
 
 
 @app.command()
 def plot(
-    specs: Annotated[
-        list[str],
-        typer.Argument(
-            help="One spec: a chart of its layers; several: grouped bars per block.",
-            callback=remember_specs,
-            show_default=False,
-            metavar="SPEC...",
-        ),
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="chart.svg or chart.png.")],
-    set_: SetOpt = None,
-    input_shape: InputOpt = None,
+    specs: SpecsArg,
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="chart.svg, chart.png or chart.pdf.")],
+    chart_format: Annotated[
+        ChartFormat | None, typer.Option("--format", "-f", help="svg, png or pdf; else from -o's extension.")
+    ] = None,
+    set_: SetsOpt = None,
+    set_a: SetAOpt = None,
+    set_b: SetBOpt = None,
+    input_size: InputsOpt = None,
+    batch: BatchesOpt = None,
+    dtype: DTypesOpt = None,
     depth: DepthOpt = None,
 ) -> None:
     """Chart where the MACs and params are (needs matplotlib: pip install 'costcalc[plot]').
@@ -104,41 +110,52 @@ def plot(
 
     Example: costcalc plot resnet18 resnet34 resnet50 -o resnets.png
     """
-    from ..report.charts import comparison_chart, layer_chart
+    from ..render.charts import comparison_chart, layer_chart
+    from ..reporting import Options, labels_for
 
-    fmt = suffix_format(output, {".svg": "svg", ".png": "png"}, "svg")
-    analyses = [run_analysis(spec, set_, input_shape, 1, DType.float32) for spec in specs]
-    if len(analyses) == 1:
-        data = layer_chart(analyses[0], fmt, depth)
+    fmt = output_format(chart_format, output, CHART_SUFFIXES, "svg", "plot")
+    settings = per_spec_settings(len(specs), set_, set_a, set_b, input_size, batch, dtype)
+    reports = load_reports(specs, settings, Options(depth=depth))
+    if len(reports) == 1:
+        data = layer_chart(reports[0].analysis, fmt, depth)
     else:
-        from .compare import labels_for
-
-        data = comparison_chart(analyses, labels_for([a.name for a in analyses], [{}] * len(analyses)), fmt)
-    write_bytes(data, output)
+        labels = labels_for([r.name for r in reports], [s.overrides for s in settings])
+        data = comparison_chart([r.analysis for r in reports], labels, fmt)
+    emit(data, output, spec_files(*specs))
 
 
 @app.command()
 def report(
-    specs: Annotated[
-        list[str],
-        typer.Argument(help="One or more specs.", callback=remember_specs, show_default=False, metavar="SPEC..."),
-    ],
+    specs: SpecsArg,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="report.html (standard output if absent).")
     ] = None,
-    set_: SetOpt = None,
-    input_shape: InputOpt = None,
+    set_: SetsOpt = None,
+    set_a: SetAOpt = None,
+    set_b: SetBOpt = None,
+    input_size: InputsOpt = None,
+    batch: BatchesOpt = None,
+    dtype: DTypesOpt = None,
+    in_place: InPlaceOpt = False,
 ) -> None:
     """One self-contained HTML file: convention, totals, charts, diagram, a sortable, foldable layer table.
 
+    The same page as `costcalc analyze -f html` (one spec) or `costcalc compare -f html` (several).
     Charts need matplotlib and the diagram Graphviz; without them the report says so in their place.
 
     Example: costcalc report resnet50 -o resnet50.html
 
     Example: costcalc report resnet18 resnet50 -o resnets.html
     """
-    from ..report.html_report import render_html
-    from .compare import labels_for
+    from ..render.html import render_html
+    from ..reporting import ComparisonReport, Options, labels_for
 
-    analyses = [run_analysis(spec, set_, input_shape, 1, DType.float32) for spec in specs]
-    emit(render_html(analyses, labels_for([a.name for a in analyses], [{}] * len(analyses))), output)
+    output_format(None, output, {".html": "html", ".htm": "html"}, "html", "report", has_format_option=False)
+    settings = per_spec_settings(len(specs), set_, set_a, set_b, input_size, batch, dtype)
+    reports = load_reports(specs, settings, Options(in_place=in_place))
+    if len(reports) == 1:
+        page = render_html(reports[0])
+    else:
+        labels = labels_for([r.name for r in reports], [s.overrides for s in settings])
+        page = render_html(ComparisonReport(tuple(reports), labels))
+    emit(page, output, spec_files(*specs))

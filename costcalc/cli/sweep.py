@@ -10,16 +10,17 @@ import typer
 
 from .core import app
 from .options import (
+    REPORT_SUFFIXES,
     DType,
     DTypeOpt,
-    Format,
-    FormatOpt,
+    ExactOpt,
     OutputOpt,
+    ReportFormatOpt,
     SpecArg,
     emit,
-    render_table_text,
-    resolve_format,
-    stdout_console,
+    output_format,
+    spec_files,
+    write_report,
 )
 
 PROGRESS_FROM = 50  # variants; fewer finish before a progress bar would help
@@ -37,23 +38,19 @@ def sweep(
             help="Values of a var to sweep; a..b or a..b..step for ranges. Repeat for more vars.",
         ),
     ] = None,
-    input_shape: Annotated[
+    input_size: Annotated[
         list[str] | None,
-        typer.Option(
-            "--input",
-            metavar="S1,S2,...",
-            help="Input sizes (224 = 224×224 with the spec's channels) or shapes (160x160x3).",
-        ),
+        typer.Option("--input", metavar="S1,S2,...", help="Input sizes, each as analyze reads --input (160, 160x120)."),
     ] = None,
     batch: Annotated[list[str] | None, typer.Option("--batch", "-b", metavar="B1,B2,...", help="Batch sizes.")] = None,
-    dtype: DTypeOpt = DType.float32,
-    output_format: FormatOpt = None,
+    dtype: DTypeOpt = DType.float32,  # type: ignore[attr-defined]
+    output_format_: ReportFormatOpt = None,
     output: OutputOpt = None,
-    exact: Annotated[bool, typer.Option("--exact", help="Full integers instead of K/M/G units.")] = False,
+    exact: ExactOpt = False,
     plot: Annotated[
         Path | None,
         typer.Option(
-            "--plot", metavar="FILE", help="Also chart MACs and params against the first swept value (.svg, .png)."
+            "--plot", metavar="FILE", help="Also chart MACs and params against the first swept value (.svg .png .pdf)."
         ),
     ] = None,
 ) -> None:
@@ -63,34 +60,29 @@ def sweep(
 
     Example (Table 7): costcalc sweep mobilenet_v1 --set resolution=224,192,160,128 --exact
     """
+    from ..reporting import SweepReport
     from ..sources import load_spec
     from ..sweep import axes_from, count_variants
     from ..sweep import sweep as run_sweep
 
-    fmt = resolve_format(output_format, output)
-    axes = axes_from(set_ or [], input_shape or [], batch or [])
-    parsed = load_spec(spec)  # read once, for every variant
-    total = count_variants(axes)
-    variants = _run(run_sweep, parsed, axes, dtype.value, total)
-    from ..report import sweep_view
-
-    if fmt is Format.table:
-
-        def render(console: Any) -> None:
-            sweep_view.render_sweep(parsed.name, axes, variants, console, exact)
-
-        if output is None:
-            render(stdout_console())
-        else:
-            emit(render_table_text(render), output)
-    else:
-        emit(sweep_view.sweep_file(parsed.name, axes, variants, fmt.value), output)
+    fmt = output_format(output_format_, output, REPORT_SUFFIXES, "table", "sweep")
+    if fmt == "html":
+        raise typer.BadParameter("a sweep is a table: write table, json, csv, markdown or latex", param_hint="--format")
+    chart_format = None
     if plot is not None:
-        from ..report.charts import sweep_chart
-        from .pictures import suffix_format, write_bytes
+        from ..render.charts import CHART_FORMATS
 
-        if not axes:
-            raise typer.BadParameter("nothing is swept to plot against", param_hint="--plot")
+        chart_format = output_format(None, plot, {f".{f}": f for f in CHART_FORMATS}, "svg", "sweep --plot", False)
+    axes = axes_from(set_ or [], input_size or [], batch or [])
+    if plot is not None and not axes:
+        raise typer.BadParameter("nothing is swept to plot against", param_hint="--plot")
+    parsed = load_spec(spec)  # read once, for every variant
+    variants = _run(run_sweep, parsed, axes, dtype.value, count_variants(axes))
+    report = SweepReport(parsed.name, tuple(axes), tuple(variants), dtype.value)
+    write_report(report, fmt, output, spec_files(spec), exact)
+    if plot is not None:
+        from ..render.charts import sweep_chart
+
         axis = axes[0]
         chart = sweep_chart(
             parsed.name,
@@ -98,13 +90,13 @@ def sweep(
             [v.settings[axis.name] for v in variants],
             [v.totals.macs for v in variants],
             [v.totals.params for v in variants],
-            suffix_format(plot, {".svg": "svg", ".png": "png"}, "svg"),
+            chart_format or "svg",
         )
-        write_bytes(chart, plot)
+        emit(chart, plot, spec_files(spec))
 
 
 def _run(run_sweep: Any, spec: Any, axes: Any, dtype: str, total: int) -> list[Any]:
-    if total < PROGRESS_FROM or not sys.stderr.isatty():
+    if total < PROGRESS_FROM or sys.stderr is None or not sys.stderr.isatty():
         return list(run_sweep(spec, axes, dtype))
     from rich.console import Console
     from rich.progress import Progress

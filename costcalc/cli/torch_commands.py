@@ -8,7 +8,7 @@ import typer
 
 from ..errors import CostcalcError
 from .core import CheckFailed, app
-from .options import InputOpt, OutputOpt, SetOpt, SpecArg, emit, parse_settings, parse_shape, stdout_console
+from .options import InputOpt, OutputOpt, SetOpt, SpecArg, emit, output_format, show, spec_files
 
 INSTALL = "pip install 'costcalc[torch]'"
 
@@ -28,7 +28,7 @@ def require_torch() -> Any:
 
 
 @app.command()
-def verify(spec: SpecArg, set_: SetOpt = None, input_shape: InputOpt = None) -> None:
+def verify(spec: SpecArg, set_: SetOpt = None, input_size: InputOpt = None) -> None:
     """Build the spec in PyTorch, run it once under FlopCounterMode and compare every layer; exit 1 on any mismatch.
 
     Compared: each layer's output shape, params (numel of its parameters) and MACs (FLOPs / 2), and the totals.
@@ -36,21 +36,24 @@ def verify(spec: SpecArg, set_: SetOpt = None, input_shape: InputOpt = None) -> 
     Example: costcalc verify resnet50
     """
     costcalc_torch = require_torch()
-    from ..api import build_spec_graph
-    from ..report.verify_view import render_verification
+    import torch
 
-    graph = build_spec_graph(spec, parse_settings(set_), parse_shape(input_shape))
-    result = costcalc_torch.verify(graph)
-    render_verification(result, stdout_console())
+    from ..render.verify_text import verification_lines
+    from ..reporting import load_graph
+    from ..settings import Settings
+
+    network, _ = load_graph(spec, Settings.parse(set_, input_size))
+    result = costcalc_torch.verify(network)
+    show(lambda width: verification_lines(result, torch.__version__, width), None, [])
     if not result.ok:
-        raise CheckFailed(f"{graph.name}: {len(result.mismatches)} mismatch(es) between costcalc and PyTorch")
+        raise CheckFailed(f"{network.name}: {len(result.mismatches)} mismatch(es) between costcalc and PyTorch")
 
 
 @app.command("torch")
 def torch_code(
     spec: SpecArg,
     set_: SetOpt = None,
-    input_shape: InputOpt = None,
+    input_size: InputOpt = None,
     output: OutputOpt = None,
     class_name: Annotated[str, typer.Option("--class-name", help="Name of the generated module class.")] = "Net",
 ) -> None:
@@ -58,10 +61,14 @@ def torch_code(
 
     Example: costcalc torch lenet5 -o lenet5.py
     """
-    if not class_name.isidentifier():
+    output_format(None, output, {".py": "python"}, "python", "torch", has_format_option=False)
+    import keyword
+
+    if not class_name.isidentifier() or keyword.iskeyword(class_name):
         raise typer.BadParameter(f"'{class_name}' is not a Python class name", param_hint="--class-name")
     costcalc_torch = require_torch()
-    from ..api import build_spec_graph
+    from ..reporting import load_graph
+    from ..settings import Settings
 
-    graph = build_spec_graph(spec, parse_settings(set_), parse_shape(input_shape))
-    emit(costcalc_torch.module_code(graph, class_name), output)
+    network, _ = load_graph(spec, Settings.parse(set_, input_size))
+    emit(costcalc_torch.module_code(network, class_name), output, spec_files(spec))

@@ -299,8 +299,20 @@ class NoTorchEquivalent(CostcalcError):
     """A layer PyTorch cannot express as costcalc counts it (CLI exit code 2)."""
 
 
-# the key under which a layer's resolved geometry (a windows.Window2d) is kept in its typed params
+# the key under which a layer's resolved geometry is kept in its typed params: a windows.Window2d for
+# sliding windows (convs, pools), the four cuts (top, bottom, left, right) for a crop
 GEOMETRY = "geometry"
+
+
+def with_geometry(p: Params, geometry: Any) -> Params:
+    """``p`` holding ``geometry`` (see LayerKind.resolve): a dict never resolved before takes it in place
+    (no layer holds it yet); one that holds an equal geometry is shared; otherwise a copy."""
+    if GEOMETRY not in p:
+        p[GEOMETRY] = geometry  # type: ignore[index]
+        return p
+    if p[GEOMETRY] == geometry:  # the repetitions of an entry on equal inputs share one dict
+        return p
+    return {**p, GEOMETRY: geometry}
 
 
 # ---------------------------------------------------------------- kinds and their registry
@@ -328,8 +340,7 @@ class LayerKind:
         """The typed params with what depends on the input worked out once (a window's stride, padding,
         spans: see windows.Window2d), before the shape rule runs; every later reader uses that.
         The graph calls it right after typing the params; most kinds have nothing to resolve.
-        A dict not resolved before (fresh from typing) may be completed in place; one that was is copied
-        when its input differs, so layers sharing a dict never see each other's geometry."""
+        Use ``with_geometry``: layers sharing a dict never see each other's geometry."""
         return p
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
@@ -366,6 +377,11 @@ class LayerKind:
         """How an output position reads the input, for receptive fields; None: position by position
         (elementwise layers, merges, channel operations), so the field is the inputs' widest."""
         return None
+
+    def data_inputs(self, p: Params, count: int) -> range:
+        """The inputs whose values the output is computed from (for receptive fields): all of them, except
+        for kinds that read another input's shape only (a crop to match another tensor)."""
+        return range(count)
 
 
 KINDS: dict[str, LayerKind] = {}

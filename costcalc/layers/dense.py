@@ -1,4 +1,4 @@
-"""Fully connected (dense / linear) layers."""
+"""Fully connected layers: over the whole (flattened) input, or over the channels at each position."""
 
 from __future__ import annotations
 
@@ -45,3 +45,25 @@ class FullyConnected(LayerKind):
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         flatten = [Part("Flatten")] if len(inputs[0]) > 1 else []
         return [*flatten, Part("Linear", (elements(inputs[0]), p["units"]), {"bias": p["bias"]}), *fused_parts(p, out)]
+
+
+@register
+class Linear(LayerKind):
+    name = "linear"
+    summary = "fully connected over the channels at each position (nn.Linear on channels last): H×W×C → H×W×units"
+    params = {"units": Param(positive_int, doc="output features per position"), **BIAS, **FUSED_PARAMS}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return (*inputs[0][:-1], p["units"])
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        units, features = p["units"], inputs[0][-1]
+        positions = elements(out[:-1])
+        macs = note(positions * units, "outputs") * note(features, "multiplies per output")
+        return Cost(params=features * units, macs=macs) + bias_cost(p, units, positions) + fused_cost(p, out)
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        linear = Part(
+            "ChannelsLastLinear" if len(out) == 3 else "Linear", (inputs[0][-1], p["units"]), {"bias": p["bias"]}
+        )
+        return [linear, *fused_parts(p, out)]

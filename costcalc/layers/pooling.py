@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import SpecError
+from ..symbolic import gcd
 from .base import (
     GEOMETRY,
     WHOLE_INPUT,
@@ -21,7 +23,7 @@ from .base import (
     register,
     spatial,
 )
-from .windows import SlidingWindow
+from .windows import SlidingWindow, fmt_padding
 
 _WINDOW = {
     "kernel": Param(positive_pair, doc="window size: one number or [h, w]"),
@@ -44,7 +46,23 @@ class WindowPool(SlidingWindow):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         c = spatial(inputs[0], self.name)[2]
+        check_pool_padding(p)
         return (*self.slide(p, inputs, p["ceil_mode"]), c)
+
+
+def check_pool_padding(p: Params) -> None:
+    """Padding written as numbers is at most half the kernel on each side (PyTorch's rule: more would put
+    a whole window in the padding); 'same' pads by less than the window by construction."""
+    if p["padding"] == "same":
+        return
+    kh, kw = p["kernel"]
+    top, bottom, left, right = p["padding"]
+    if max(top, bottom) > kh // 2 or max(left, right) > kw // 2:
+        raise SpecError(
+            f"padding {fmt_padding(p['padding'])} exceeds half the {kh}×{kw} pool window",
+            expected=f"padding ≤ ⌊{kh}/2⌋ = {kh // 2} (rows) and ≤ ⌊{kw}/2⌋ = {kw // 2} (columns) on each side",
+            hint="a window would lie wholly in the padding, which PyTorch refuses; pad with a zero_pad layer first",
+        )
 
 
 @register
@@ -125,16 +143,22 @@ class GlobalMaxPool(LayerKind):
 
 
 def adaptive_windows(size: int, out: int) -> int:
-    """Sum of the window lengths PyTorch's adaptive pools use along one axis.
+    """Sum of the window lengths PyTorch's adaptive pools use along one axis, in closed form.
 
-    Window i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
+    Window i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉). Summed over i, the ceilings are the floors Σ⌊j·n/o⌋ (j = 1 … o)
+    plus one for each j where o does not divide j·n (all but g = gcd(n, o) of them); the floors of both
+    sums cancel but for the last term, ⌊o·n/o⌋ = n: the total is n + o − g.
     """
-    return sum(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    return size + out - gcd(size, out)
 
 
 def adaptive_window(size: int, out: int) -> int:
-    """The longest of those windows (what one output reads, for receptive fields)."""
-    return max(-(-((i + 1) * size) // out) - (i * size) // out for i in range(out))
+    """The longest of those windows (what one output reads, for receptive fields), in closed form.
+
+    With i·n = q·o + r, window i has length ⌈(r + n) / o⌉; the remainders r are the multiples of
+    g = gcd(n, o) below o, so the longest is ⌈(n + o − g) / o⌉.
+    """
+    return -(-(size + out - gcd(size, out)) // out)
 
 
 class AdaptivePool(LayerKind):

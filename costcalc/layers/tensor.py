@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ..errors import SpecError
 from .base import (
+    GEOMETRY,
     Cost,
     LayerKind,
     Param,
@@ -22,6 +23,7 @@ from .base import (
     positive_pair,
     register,
     spatial,
+    with_geometry,
 )
 
 
@@ -65,6 +67,23 @@ class Dropout(Free):
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         return [Part("Dropout", (p["rate"],))]
+
+
+@register
+class StochasticDepth(Free):
+    name = "stochastic_depth"
+    summary = "drop path (torchvision StochasticDepth): drops a residual branch while training; identity at inference"
+    in_place = True
+    params = {
+        "rate": Param(number(0.0, 1.0), doc="probability of dropping the branch while training; no effect on costs"),
+        "mode": Param(choice("row", "batch"), "row", "drop per sample (row) or for the whole batch (batch)"),
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("StochasticDepth", (p["rate"],), {"mode": p["mode"]})]
 
 
 @register
@@ -155,7 +174,7 @@ class ChannelShuffle(Free):
     params = {"groups": Param(positive_int, doc="number of groups")}
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        channels = inputs[0][-1]
+        channels = spatial(inputs[0], self.name)[2]  # groups of channels at each position (PyTorch refuses a vector)
         if channels % p["groups"]:
             raise SpecError(
                 f"{channels} channels do not divide into {p['groups']} groups", expected="groups dividing the channels"
@@ -205,3 +224,105 @@ class Upsample(LayerKind):
         if p["mode"] == "bilinear":
             kwargs["align_corners"] = False
         return [Part("Upsample", (), kwargs)]
+
+
+def centre(size: int, target: int) -> tuple[int, int]:
+    """Cuts before and after that keep the middle ``target`` of ``size``: the odd pixel is cut after."""
+    before = (size - target) // 2
+    return before, size - target - before
+
+
+@register
+class Crop(Free):
+    name = "crop"
+    summary = "cut the borders: a centre crop to a size or to another input's size (U-Net's skips), or given amounts"
+    min_inputs, max_inputs = 1, 2
+    params = {
+        "size": Param(positive_pair, None, "centre crop to [h, w]"),
+        "cropping": Param(padding(()), None, "cut p, [h, w] or [top, bottom, left, right] pixels"),
+    }
+
+    def resolve(self, p: Params, inputs: Sequence[Shape]) -> Params:
+        h, w, _ = spatial(inputs[0], self.name)
+        given = [p["size"] is not None, p["cropping"] is not None, len(inputs) == 2]
+        if sum(given) != 1:
+            raise SpecError(
+                "crop needs exactly one of size, cropping and a second input",
+                expected="size: [h, w], cropping: [top, bottom, left, right], or inputs: [tensor, like]",
+            )
+        if p["cropping"] is not None:
+            cuts = p["cropping"]
+        else:
+            target = p["size"] if p["size"] is not None else spatial(inputs[1], self.name)[:2]
+            if target[0] > h or target[1] > w:
+                raise SpecError(
+                    f"cannot crop {h}×{w} to {target[0]}×{target[1]}", expected=f"a size no larger than {h}×{w}"
+                )
+            cuts = (*centre(h, target[0]), *centre(w, target[1]))
+        if cuts[0] + cuts[1] >= h or cuts[2] + cuts[3] >= w:
+            raise SpecError(f"cropping {list(cuts)} leaves nothing of {h}×{w}", expected="smaller cuts")
+        return with_geometry(p, cuts)
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        top, bottom, left, right = p[GEOMETRY]
+        return (h - top - bottom, w - left - right, c)
+
+    def data_inputs(self, p: Params, count: int) -> range:
+        return range(1)  # a second input gives the size only
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        top, _, left, _ = p[GEOMETRY]
+        return Window(offset=(top, left))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        top, _, left, _ = p[GEOMETRY]
+        return [Part("Crop", (top, left, out[0], out[1]))]
+
+
+@register
+class PixelShuffle(Free):
+    name = "pixel_shuffle"
+    summary = "sub-pixel upsampling (nn.PixelShuffle): H×W×C·r² → H·r×W·r×C"
+    params = {"factor": Param(positive_int, doc="the upscale factor r")}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        r = p["factor"]
+        if c % (r * r):
+            raise SpecError(
+                f"{c} channels are not a multiple of r² = {r * r}", expected=f"channels divisible by {r * r}"
+            )
+        return (h * r, w * r, c // (r * r))
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        from fractions import Fraction
+
+        step = Fraction(1, p["factor"])  # r outputs per input pixel, each reading that one pixel
+        return Window(stride=(step, step))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("PixelShuffle", (p["factor"],))]
+
+
+@register
+class PixelUnshuffle(Free):
+    name = "pixel_unshuffle"
+    summary = "space to depth (nn.PixelUnshuffle): H×W×C → H/r×W/r×C·r²"
+    params = {"factor": Param(positive_int, doc="the downscale factor r")}
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        h, w, c = spatial(inputs[0], self.name)
+        r = p["factor"]
+        if h % r or w % r:
+            raise SpecError(
+                f"{h}×{w} does not divide into {r}×{r} blocks", expected=f"height and width divisible by {r}"
+            )
+        return (h // r, w // r, c * r * r)
+
+    def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
+        r = p["factor"]
+        return Window((r, r), (r, r))  # one output position holds an r×r block
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("PixelUnshuffle", (p["factor"],))]

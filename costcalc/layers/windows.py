@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from ..errors import SpecError
 from ..symbolic import ceil_div
-from .base import GEOMETRY, LayerKind, Params, Part, Shape, Window, fmt_shape, spatial
+from .base import GEOMETRY, LayerKind, Params, Part, Shape, Window, fmt_shape, spatial, with_geometry
 
 Pad4 = tuple[int, int, int, int]  # top, bottom, left, right
 
@@ -151,13 +151,7 @@ class SlidingWindow(LayerKind):
 
     def resolve(self, p: Params, inputs: Sequence[Shape]) -> Params:
         h, w, _ = spatial(inputs[0], self.name)
-        geometry = window2d(p["kernel"], self.stride(p), self.dilation(p), p["padding"], (h, w))
-        if GEOMETRY not in p:  # fresh from typing, so no layer holds it yet: it takes its geometry in place
-            p[GEOMETRY] = geometry  # type: ignore[index]
-            return p
-        if p[GEOMETRY] == geometry:  # the repetitions of an entry on equal inputs share one dict
-            return p
-        return {**p, GEOMETRY: geometry}
+        return with_geometry(p, window2d(p["kernel"], self.stride(p), self.dilation(p), p["padding"], (h, w)))
 
     def slide(self, p: Params, inputs: Sequence[Shape], ceil_mode: bool = False) -> tuple[int, int]:
         """Output (H, W) of this layer's window over its input."""

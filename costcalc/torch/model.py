@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import inspect
-import keyword
-import re
 from typing import Any
 
 import torch
 from torch import nn
 
+from ..errors import CostcalcError
 from ..graph import Graph
 from . import modules
 from .parts import build_part, is_helper, layer_parts, part_code
+from .python_text import comment, docstring, identifiers, is_safe_identifier
 
 
 def attribute_names(graph: Graph) -> list[str]:
-    """A Python identifier for every node, unique, from its dotted name (layer1.0.conv1 -> layer1_0_conv1)."""
-    reserved = set(dir(nn.Module)) | {"x"}
-    names: list[str] = []
-    taken: set[str] = set()
-    for node in graph.nodes:
-        name = re.sub(r"\W", "_", node.name.replace(".", "_"))
-        if not name or name[0].isdigit() or keyword.iskeyword(name) or name in reserved:
-            name = "l_" + name
-        base, n = name, 2
-        while name in taken:
-            name, n = f"{base}_{n}", n + 1
-        taken.add(name)
-        names.append(name)
-    return names
+    """A Python identifier for every node, unique as Python compares names, from its dotted name
+    (layer1.0.conv1 -> layer1_0_conv1)."""
+    return identifiers(node.name for node in graph.nodes)
 
 
 class SpecModule(nn.Module):
@@ -74,20 +63,29 @@ def build_module(graph: Graph) -> SpecModule:
 
 
 def module_code(graph: Graph, class_name: str = "Net") -> str:
-    """Runnable PyTorch code for the spec: any helper modules it needs, then one nn.Module class."""
-    names = attribute_names(graph)
+    """Runnable PyTorch code for the spec: any helper modules it needs, then one nn.Module class.
+
+    No spec text can run: names become identifiers (python_text.identifiers), the spec's name,
+    description and source a docstring that nothing in them can end, layer names in comments escaped.
+    """
     all_parts = layer_parts(graph)
     helpers = sorted({p.cls for parts in all_parts for p in parts if is_helper(p)})
+    if not is_safe_identifier(class_name) or class_name in ("torch", "nn", *helpers):
+        raise CostcalcError(
+            f"class name {class_name!r} is not a usable Python class name; expected an identifier that is not a "
+            "keyword and not torch, nn or a helper module's name"
+        )
+    names = attribute_names(graph)
     shape = graph.input_shape
     example = f"(1, {shape[2]}, {shape[0]}, {shape[1]})" if len(shape) == 3 else f"(1, {shape[0]})"
-    lines = [
-        f'"""{graph.name}, as costcalc builds it from its spec (input {"×".join(map(str, shape))}, channels last in'
-        ' the spec, NCHW here)."""',
-        "",
-        "import torch",
-        "from torch import nn",
-        "",
+    about = [
+        f"{graph.name}, as costcalc builds it from its spec (input {'×'.join(map(str, shape))}, channels last in"
+        " the spec, NCHW here)."
     ]
+    for text in (graph.description, f"Source: {graph.source}" if graph.source else ""):
+        if text.strip():
+            about += ["", *text.strip().splitlines()]
+    lines = [docstring(about), "", "import torch", "from torch import nn", ""]
     for helper in helpers:
         lines += ["", inspect.getsource(getattr(modules, helper)).rstrip(), ""]
     lines += ["", f"class {class_name}(nn.Module):", "    def __init__(self):", "        super().__init__()"]
@@ -95,7 +93,7 @@ def module_code(graph: Graph, class_name: str = "Net") -> str:
         if not parts:
             continue
         built = part_code(parts[0]) if len(parts) == 1 else "nn.Sequential(" + ", ".join(map(part_code, parts)) + ")"
-        lines.append(f"        self.{name} = {built}  # {node.name}: {node.kind}")
+        lines.append(f"        self.{name} = {built}  # {comment(node.name)}: {node.kind}")
     lines += ["", f"    def forward(self, {names[0]}):"]
     for node, name in zip(graph.nodes, names):
         if node.kind == "input":

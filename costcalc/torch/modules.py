@@ -1,4 +1,4 @@
-"""Small PyTorch modules for the layer kinds torch.nn has no module for (merges and channel slices).
+"""Small PyTorch modules for the layer kinds torch.nn has no module for (merges, slices, channels-last ops).
 
 Their source is copied into the code `costcalc torch` generates, so that code runs on its own.
 """
@@ -48,3 +48,57 @@ class ChannelSlice(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x[:, self.start : self.stop]
+
+
+class ChannelsLastLinear(nn.Linear):
+    """nn.Linear over the channels of an NCHW tensor at each position (as on a channels-last tensor)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class ChannelsLastLayerNorm(nn.LayerNorm):
+    """nn.LayerNorm over the channels of an NCHW tensor at each position (ConvNeXt's LayerNorm2d)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class LayerScale(nn.Module):
+    """A learned scale per channel, initialised to `init` (ConvNeXt's layer scale)."""
+
+    def __init__(self, channels: int, init: float = 1e-6) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((channels,), float(init)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale.view(-1, *([1] * (x.dim() - 2)))  # C, or C×1×1 against NCHW
+
+
+class StochasticDepth(nn.Module):
+    """Drop path, as torchvision.ops.StochasticDepth: while training, zero a sample's ("row") or the whole
+    batch's ("batch") branch with probability p and scale what survives by 1 / (1 − p); identity in eval."""
+
+    def __init__(self, p: float, mode: str = "row") -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        survival = 1.0 - self.p
+        shape = [x.shape[0]] + [1] * (x.dim() - 1) if self.mode == "row" else [1] * x.dim()
+        noise = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(survival)
+        return x * noise.div_(survival) if survival > 0.0 else x * noise
+
+
+class Crop(nn.Module):
+    """The height × width window at (top, left) of the first input; a second input (the size to match) is
+    not read."""
+
+    def __init__(self, top: int, left: int, height: int, width: int) -> None:
+        super().__init__()
+        self.top, self.left, self.height, self.width = top, left, height, width
+
+    def forward(self, x: torch.Tensor, *like: torch.Tensor) -> torch.Tensor:
+        return x[:, :, self.top : self.top + self.height, self.left : self.left + self.width]

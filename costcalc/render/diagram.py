@@ -6,14 +6,18 @@ The layout is left to the renderers (GitHub's Mermaid, Graphviz's dot); nothing 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import subprocess
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..analysis import Analysis, BlockCost
 from ..errors import CostcalcError
 from ..layers import fmt_shape
-from . import numbers
+from .text import one_line, short
 
 
 class DiagramError(CostcalcError):
@@ -94,7 +98,7 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
 def _label(box: Box) -> list[str]:
     lines = [box.name, f"{box.kind} · {fmt_shape(box.shape)}"]
     if box.macs:
-        lines.append(f"{numbers.short(box.macs)} MACs ({100 * box.share:.1f}%)")
+        lines.append(f"{short(box.macs)} MACs ({100 * box.share:.1f}%)")
     return lines
 
 
@@ -120,12 +124,13 @@ def _mermaid_text(text: str) -> str:
     (found by the helper who checked these labels with Mermaid 11 in Chromium).
     """
     return "".join(
-        c if c.isalnum() or c in MERMAID_PLAIN else "#92;#8203;" if c == "\\" else f"#{ord(c)};" for c in text
+        c if c.isalnum() or c in MERMAID_PLAIN else "#92;#8203;" if c == "\\" else f"#{ord(c)};" for c in one_line(text)
     )
 
 
 def to_mermaid(diagram: Diagram) -> str:
-    lines = ["flowchart TD", f"  %% {diagram.title}: costcalc diagram"]
+    # the title is entity-coded like every label: no spec text can end the comment or form a %%{…}%% directive
+    lines = ["flowchart TD", f"  %% {_mermaid_text(diagram.title)}: costcalc diagram"]
 
     def emit_cluster(name: str, indent: str) -> None:
         cluster = diagram.clusters[name]
@@ -158,7 +163,7 @@ def _mermaid_node(box: Box, index: int) -> str:
 
 def _dot_text(text: str) -> str:
     """A quoted DOT label: backslashes and quotes escaped, and & too, since Graphviz decodes &amp; entities."""
-    return text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return one_line(text).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
 
 
 def to_dot(diagram: Diagram) -> str:
@@ -204,16 +209,37 @@ def graphviz_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def render_dot(dot: str, fmt: str) -> bytes:
+@contextlib.contextmanager
+def _pipe_errors_as_errors() -> Iterator[None]:
+    """A Graphviz that exits before reading all its input is an error to report, not a SIGPIPE that would
+    end costcalc silently (the command line lets SIGPIPE end the process for its own standard output)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if main_thread else None
+    try:
+        yield
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGPIPE, previous)
+
+
+def render_dot(dot: str, fmt: str, timeout: float = 300) -> bytes:
     """SVG or PNG from Graphviz's own layout engine (its `dot` program)."""
     if not graphviz_available():
         raise DiagramError(
             f"{fmt.upper()} needs Graphviz's dot program, which is not installed; {GRAPHVIZ_HINT} "
             "(mermaid and dot text work without it)"
         )
-    result = subprocess.run(
-        ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=300
-    )
+    try:
+        with _pipe_errors_as_errors():
+            result = subprocess.run(
+                ["dot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False, timeout=timeout
+            )
+    except subprocess.TimeoutExpired:
+        raise DiagramError(
+            f"Graphviz did not finish within {timeout:.0f} s (the graph is too large to lay out)"
+        ) from None
+    except OSError as exc:
+        raise DiagramError(f"Graphviz could not run: {exc.strerror or exc}") from None
     if result.returncode != 0:
         raise DiagramError(f"Graphviz failed: {result.stderr.decode(errors='replace').strip()[:500]}")
     return result.stdout

@@ -15,7 +15,9 @@ from typing import Any
 from ..analysis import Analysis
 from ..breakdown import by_block
 from ..errors import CostcalcError
+from .text import one_line
 
+CHART_FORMATS = ("svg", "png", "pdf")
 MAX_ROWS = 60  # a chart of more rows folds blocks until it fits
 MACS_COLOR, PARAMS_COLOR = "#e07b10", "#1f77b4"
 
@@ -41,10 +43,10 @@ def _pyplot() -> Any:
 
 
 def _save(figure: Any, fmt: str) -> bytes:
-    if fmt not in ("svg", "png"):
-        raise ChartError(f"cannot draw a chart as '{fmt}'; expected svg or png")
+    if fmt not in CHART_FORMATS:
+        raise ChartError(f"cannot draw a chart as '{fmt}'; expected {', '.join(CHART_FORMATS)}")
     buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {}
+    metadata = {"Date": None} if fmt == "svg" else {"CreationDate": None} if fmt == "pdf" else {}
     figure.savefig(buffer, format=fmt, bbox_inches="tight", metadata=metadata, dpi=120)
     return buffer.getvalue()
 
@@ -66,7 +68,7 @@ def layer_chart(analysis: Analysis, fmt: str = "svg", depth: int | None = None) 
     if depth is None:
         depth = fitting_depth(analysis)
     rows = [r for r in analysis.rows(depth) if r.macs or r.params]
-    names = [r.name for r in rows]
+    names = [one_line(r.name) for r in rows]
     height = max(2.5, 0.28 * len(rows) + 1.2)
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, height), sharey=True)
     positions = list(range(len(rows)))
@@ -81,7 +83,7 @@ def layer_chart(analysis: Analysis, fmt: str = "svg", depth: int | None = None) 
         axes.grid(axis="x", alpha=0.3)
         axes.set_axisbelow(True)
     folded = "" if depth is None else f" (blocks below depth {depth} folded)"
-    figure.suptitle(f"{analysis.name}: where the MACs and the params are{folded}")
+    figure.suptitle(one_line(f"{analysis.name}: where the MACs and the params are{folded}"))
     figure.tight_layout()
     data = _save(figure, fmt)
     plt.close(figure)
@@ -99,16 +101,18 @@ def comparison_chart(analyses: Sequence[Analysis], labels: Sequence[str], fmt: s
     width = 0.8 / len(analyses)
     for i, (label, blocks) in enumerate(zip(labels, per_spec)):
         positions = [g + (i - (len(analyses) - 1) / 2) * width for g in range(len(groups))]
-        top.bar(positions, [blocks[n].macs / 1e9 if n in blocks else 0 for n in groups], width, label=label)
-        bottom.bar(positions, [blocks[n].params / 1e6 if n in blocks else 0 for n in groups], width, label=label)
+        top.bar(positions, [blocks[n].macs / 1e9 if n in blocks else 0 for n in groups], width, label=one_line(label))
+        bottom.bar(
+            positions, [blocks[n].params / 1e6 if n in blocks else 0 for n in groups], width, label=one_line(label)
+        )
     top.set_ylabel("GMACs")
     bottom.set_ylabel("M params")
-    bottom.set_xticks(range(len(groups)), groups, rotation=45, ha="right", fontsize=8)
+    bottom.set_xticks(range(len(groups)), [one_line(g) for g in groups], rotation=45, ha="right", fontsize=8)
     top.legend()
     for axes in (top, bottom):
         axes.grid(axis="y", alpha=0.3)
         axes.set_axisbelow(True)
-    figure.suptitle("MACs and params per block: " + " vs ".join(labels))
+    figure.suptitle(one_line("MACs and params per block: " + " vs ".join(labels)))
     figure.tight_layout()
     data = _save(figure, fmt)
     plt.close(figure)
@@ -134,7 +138,7 @@ def sweep_chart(
     if xs == list(range(len(values))):
         left.set_xticks(xs, values)
     left.grid(alpha=0.3)
-    figure.suptitle(f"{name}: MACs and params against {axis}")
+    figure.suptitle(one_line(f"{name}: MACs and params against {axis}"))
     figure.tight_layout()
     data = _save(figure, fmt)
     plt.close(figure)

@@ -1,0 +1,1 @@
+"""Renderers: each takes a whole report and writes one format (terminal, JSON, CSV, Markdown, LaTeX, HTML, charts)."""
