@@ -71,6 +71,10 @@ def test_the_csv_example_in_readme_is_real():
 def test_the_python_example_in_readme_runs():
     code = re.search(r"## Python\n.*?```python\n(.*?)```", README, re.S).group(1)
     lines = [line for line in code.splitlines() if not line.startswith("report  ")]
+    try:
+        import pandas  # noqa: F401
+    except ImportError:  # an optional extra: its line is checked where pandas is installed (CI)
+        lines = [line for line in lines if "to_dataframe" not in line]
     namespace: dict = {}
     for line in lines:
         statement, _, comment = line.partition("  # ")
