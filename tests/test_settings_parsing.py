@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from costcalc.analysis import Totals
-from costcalc.budget import BUDGETS, BudgetError, Violation, check_budgets, parse_amount, violation_message
+from costcalc.budget import BUDGETS, BudgetError, parse_amount
+from costcalc.errors import CostcalcError
+from costcalc.reporting import BudgetCheck
+from costcalc.settings import SettingsError, parse_input
 from costcalc.spec import parse_spec
 from costcalc.sweep import (
     MAX_VARIANTS,
@@ -14,7 +16,6 @@ from costcalc.sweep import (
     axes_from,
     count_variants,
     expand_values,
-    input_shape,
     sweep,
     top_level_parts,
 )
@@ -47,7 +48,10 @@ def test_an_unreadable_byte_size_says_the_byte_units_and_examples():
 def test_a_fractional_count_is_refused_by_name():
     with pytest.raises(BudgetError) as caught:
         parse_amount("1.5", budget("--max-params"))
-    assert str(caught.value) == "--max-params '1.5' is not a whole number of params"
+    assert str(caught.value) == (
+        "--max-params '1.5' is 1.5 params, not a whole number; write a whole number of params (e.g. 1) "
+        "or a unit that gives one"
+    )
 
 
 def test_underscores_group_digits():
@@ -56,23 +60,21 @@ def test_underscores_group_digits():
 
 
 def test_violation_messages():
-    over = Violation(budget("--max-params"), 25_557_032, 5_000_000)
+    over = BudgetCheck("params", "params", "--max-params", "5M", 5_000_000, 25_557_032)
     # excess 25,557,032 − 5,000,000 = 20,557,032; ratio 25,557,032 / 5,000,000 = 5.111 → 5.11
-    assert over.excess == 20_557_032
-    assert violation_message(over, "5M") == (
+    assert not over.ok
+    assert over.message() == (
         "params 25,557,032 exceed the budget of 5,000,000 (--max-params 5M) by 20,557,032 (5.11× the budget)"
     )
-    zero = Violation(budget("--max-macs"), 7, 0)
-    assert violation_message(zero, "0") == "MACs 7 exceed the budget of 0 (--max-macs 0)"
+    zero = BudgetCheck("macs", "MACs", "--max-macs", "0", 0, 7)
+    assert zero.message() == "MACs 7 exceed the budget of 0 (--max-macs 0) by 7"
 
 
-def test_check_budgets_equal_passes_one_over_fails():
-    totals = Totals(
-        params=10, non_trainable=0, macs=100, flops=200, other_ops=0, activations=5, param_bytes=40, activation_bytes=20
-    )
-    assert check_budgets(totals, {"params": 10, "macs": 100, "activation_bytes": 20}) == []
-    got = check_budgets(totals, {"params": 9, "flops": 199, "activations": 5})
-    assert [(v.budget.field, v.value, v.limit) for v in got] == [("params", 10, 9), ("flops", 200, 199)]
+def test_a_budget_equal_to_the_total_passes_one_below_fails():
+    assert BudgetCheck("params", "params", "--max-params", "10", 10, 10).ok
+    assert not BudgetCheck("params", "params", "--max-params", "9", 9, 10).ok
+    within = BudgetCheck("macs", "MACs", "--max-macs", "1K", 1000, 999)
+    assert within.message() == "MACs 999 within the budget of 1,000 (--max-macs 1K)"
 
 
 # ---------------------------------------------------------------- sweep axes
@@ -85,7 +87,7 @@ def test_ranges_and_lists():
     assert expand_values("-2..0", "--set a") == ("-2", "-1", "0")
     with pytest.raises(SweepError) as caught:
         expand_values("5..4", "--batch")
-    assert str(caught.value) == "--batch: '5..4' is not a rising range (a..b or a..b..step)"
+    assert str(caught.value) == "--batch: '5..4' does not rise; expected a..b with a ≤ b (or a..b..step)"
     with pytest.raises(SweepError) as caught:
         expand_values("1,,2", "--input")
     assert str(caught.value) == "--input: an empty value in '1,,2'"
@@ -109,10 +111,12 @@ def test_set_axes():
 def test_input_and_batch_axes():
     axes = axes_from([], ["8,16"], ["1..2"])
     assert axes == [Axis("input", ("8", "16")), Axis("batch", ("1", "2"))]
-    for bad in (["0"], ["x"], ["2.5"]):
-        with pytest.raises(SweepError) as caught:
+    for bad in (["0"], ["x"], ["2.5"]):  # read by the one batch parser of every command
+        with pytest.raises(CostcalcError) as caught:
             axes_from([], [], bad)
-        assert str(caught.value) == "--batch takes whole numbers ≥ 1 (e.g. 1,8,32 or 1..64)"
+        assert caught.value.format() == (
+            f"costcalc: error: --batch {bad[0]} is not a batch size; expected a whole number from 1 to 2,147,483,647"
+        )
     with pytest.raises(SweepError, match="--input: an empty value"):
         axes_from([], [","], [])
     with pytest.raises(SweepError) as caught:
@@ -122,15 +126,18 @@ def test_input_and_batch_axes():
 
 
 def test_input_shapes():
-    assert input_shape("8", (4, 4, 3)) == (8, 8, 3)  # a size takes the spec's channels
-    assert input_shape("8x6x2", (4, 4, 3)) == (8, 6, 2)
-    assert input_shape("8×6×2", (4, 4, 3)) == (8, 6, 2)
-    assert input_shape("8X6X2", (4, 4, 3)) == (8, 6, 2)
-    assert input_shape("12", (10,)) == (12,)
-    for bad in ("8x6", "0", "8x0x3", "a", "8x6x3x1"):
-        with pytest.raises(SweepError) as caught:
-            input_shape(bad, (4, 4, 3))
-        assert str(caught.value) == f"--input '{bad}' is not a size (160) or a shape (160x160x3)"
+    """--input as every command reads it (costcalc.settings), resolved against the spec's own input."""
+    assert parse_input("8").resolve((4, 4, 3)) == (8, 8, 3)  # a size takes the spec's channels
+    assert parse_input("8x6").resolve((4, 4, 3)) == (8, 6, 3)  # height × width, the spec's channels
+    assert parse_input("8x6x2").resolve((4, 4, 3)) == (8, 6, 2)
+    assert parse_input("8×6×2").resolve((4, 4, 3)) == (8, 6, 2)
+    assert parse_input("8X6X2").resolve((4, 4, 3)) == (8, 6, 2)
+    assert parse_input("12").resolve((10,)) == (12,)
+    for bad in ("0", "8x0x3", "a", "8x6x3x1", "", "8x"):
+        with pytest.raises(SettingsError, match="is not a size"):
+            parse_input(bad)
+    with pytest.raises(SettingsError, match="flat vector"):
+        parse_input("8x6").resolve((10,))
 
 
 def test_count_variants_multiplies():
