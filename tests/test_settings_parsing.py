@@ -6,6 +6,8 @@ import pytest
 
 from costcalc.budget import BUDGETS, BudgetError, parse_amount
 from costcalc.errors import CostcalcError
+from costcalc.reporting import BudgetCheck
+from costcalc.settings import SettingsError, parse_input
 from costcalc.spec import parse_spec
 from costcalc.sweep import (
     MAX_VARIANTS,
@@ -47,13 +49,32 @@ def test_a_fractional_count_is_refused_by_name():
     with pytest.raises(BudgetError) as caught:
         parse_amount("1.5", budget("--max-params"))
     assert str(caught.value) == (
-        "--max-params '1.5' is 1.5 params, not a whole number; write a whole number of params (e.g. 1) or a unit that gives one"
+        "--max-params '1.5' is 1.5 params, not a whole number; write a whole number of params (e.g. 1) "
+        "or a unit that gives one"
     )
 
 
 def test_underscores_group_digits():
     assert parse_amount("1_000K", budget("--max-params")) == 1_000_000
     assert parse_amount(" 2 M ", budget("--max-params")) == 2_000_000  # spaces around number and unit
+
+
+def test_violation_messages():
+    over = BudgetCheck("params", "params", "--max-params", "5M", 5_000_000, 25_557_032)
+    # excess 25,557,032 − 5,000,000 = 20,557,032; ratio 25,557,032 / 5,000,000 = 5.111 → 5.11
+    assert not over.ok
+    assert over.message() == (
+        "params 25,557,032 exceed the budget of 5,000,000 (--max-params 5M) by 20,557,032 (5.11× the budget)"
+    )
+    zero = BudgetCheck("macs", "MACs", "--max-macs", "0", 0, 7)
+    assert zero.message() == "MACs 7 exceed the budget of 0 (--max-macs 0) by 7"
+
+
+def test_a_budget_equal_to_the_total_passes_one_below_fails():
+    assert BudgetCheck("params", "params", "--max-params", "10", 10, 10).ok
+    assert not BudgetCheck("params", "params", "--max-params", "9", 9, 10).ok
+    within = BudgetCheck("macs", "MACs", "--max-macs", "1K", 1000, 999)
+    assert within.message() == "MACs 999 within the budget of 1,000 (--max-macs 1K)"
 
 
 # ---------------------------------------------------------------- sweep axes
@@ -90,17 +111,33 @@ def test_set_axes():
 def test_input_and_batch_axes():
     axes = axes_from([], ["8,16"], ["1..2"])
     assert axes == [Axis("input", ("8", "16")), Axis("batch", ("1", "2"))]
-    for bad in (["0"], ["x"], ["2.5"]):
-        with pytest.raises(
-            CostcalcError, match=f"--batch {bad[0]} is not a batch size; expected a whole number from 1 to"
-        ):
+    for bad in (["0"], ["x"], ["2.5"]):  # read by the one batch parser of every command
+        with pytest.raises(CostcalcError) as caught:
             axes_from([], [], bad)
+        assert caught.value.format() == (
+            f"costcalc: error: --batch {bad[0]} is not a batch size; expected a whole number from 1 to 2,147,483,647"
+        )
     with pytest.raises(SweepError, match="--input: an empty value"):
         axes_from([], [","], [])
     with pytest.raises(SweepError) as caught:
         axes_from([], ["8", "16"], [])  # two --input options are one axis: fine
         axes_from(["alpha=1", "alpha=2"], [], [])
     assert str(caught.value) == "'alpha' is swept twice; give all its values in one option"
+
+
+def test_input_shapes():
+    """--input as every command reads it (costcalc.settings), resolved against the spec's own input."""
+    assert parse_input("8").resolve((4, 4, 3)) == (8, 8, 3)  # a size takes the spec's channels
+    assert parse_input("8x6").resolve((4, 4, 3)) == (8, 6, 3)  # height × width, the spec's channels
+    assert parse_input("8x6x2").resolve((4, 4, 3)) == (8, 6, 2)
+    assert parse_input("8×6×2").resolve((4, 4, 3)) == (8, 6, 2)
+    assert parse_input("8X6X2").resolve((4, 4, 3)) == (8, 6, 2)
+    assert parse_input("12").resolve((10,)) == (12,)
+    for bad in ("0", "8x0x3", "a", "8x6x3x1", "", "8x"):
+        with pytest.raises(SettingsError, match="is not a size"):
+            parse_input(bad)
+    with pytest.raises(SettingsError, match="flat vector"):
+        parse_input("8x6").resolve((10,))
 
 
 def test_count_variants_multiplies():
