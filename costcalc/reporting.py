@@ -422,7 +422,8 @@ def build_report(graph: Graph, settings: Settings, options: Options | None = Non
         fields,
         training,
         (),
-        tuple(dead_layer_notices(analysis.layers)),
+        tuple(Notice("input", text) for text in getattr(graph, "warnings", ()))
+        + tuple(dead_layer_notices(analysis.layers)),
         options.chart,
         input_note,
     )

@@ -198,6 +198,16 @@ def sweep_variants(sweep: SweepReport, exported: bool = False) -> Table:
     leave out the rarely read ones; CSV and JSON carry all)."""
     swept = {a.name for a in sweep.axes}
     columns = [
+        Column(
+            "variant",
+            "#",
+            "count",
+            "the variant's place among all the combinations (shards keep it)",
+            3,
+            _attr("index"),
+        )
+    ]
+    columns += [
         Column(a.name, a.name, "text", f"the value of {a.name}", 0, _setting(a.name))
         for a in sweep.axes
         if a.name not in ("input", "batch")
