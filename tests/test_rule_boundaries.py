@@ -451,7 +451,6 @@ def budget(option: str):
         ("--max-activation-bytes", "2MB", 2_000_000),
         ("--max-activation-bytes", "1GiB", 1 << 30),
         ("--max-activation-bytes", "1TiB", 1 << 40),
-        ("--max-param-bytes", "0.1KiB", 102),  # 102.4 bytes round down to whole bytes
     ],
 )
 def test_budget_units(option, text, value):
@@ -460,7 +459,14 @@ def test_budget_units(option, text, value):
 
 @pytest.mark.parametrize(
     ("option", "text"),
-    [("--max-params", "1.0001K"), ("--max-macs", "5KiB"), ("--max-param-bytes", "5X"), ("--max-macs", "M")],
+    [
+        ("--max-params", "1.0001K"),
+        ("--max-macs", "5KiB"),
+        ("--max-param-bytes", "5X"),
+        ("--max-macs", "M"),
+        ("--max-param-bytes", "0.1KiB"),  # 102.4 bytes: a fraction of a byte is refused, as of a count
+        ("--max-param-bytes", "0.1B"),
+    ],
 )
 def test_budget_refusals(option, text):
     with pytest.raises(BudgetError):
