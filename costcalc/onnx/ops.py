@@ -11,6 +11,7 @@ The table in docs/onnx.md lists which operators map onto which kinds.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -635,6 +636,21 @@ def expand(cx: Converter, node: Node) -> None:
 # ---------------------------------------------------------------- convolutions and matrix products
 
 
+_FX_BIAS = re.compile(r"\(args = \(%\w+, %\w+, %(p_\w*bias)\b")
+_FX_LAYER = re.compile(r"target=torch\.ops\.aten\.(conv\w*|linear|addmm)\.")
+
+
+def removed_bias(cx: Converter, node: Node, bias: Weight | Const | None, layer: str, channels: int) -> None:
+    """The dynamo exporter drops an all-zero bias (RemoveOptionalBiasFromConv/Gemm, as in an untrained model);
+    its fx_node metadata still shows the module's bias parameter: counted back in the framework's params."""
+    rules = node.metadata.get("pkg.onnxscript.rewriter.rule_name", "")
+    if bias is not None or "RemoveOptionalBiasFrom" not in rules or "FuseBatchNorm" in rules:
+        return
+    fx_node = node.metadata.get("pkg.torch.onnx.fx_node", "")
+    if _FX_LAYER.search(fx_node) and _FX_BIAS.search(fx_node):
+        cx.removed_biases.append((layer, channels))
+
+
 def folded_norm(
     cx: Converter, node: Node, weight: Weight | Const, bias: Weight | Const | None, layer: str, channels: int
 ) -> None:
@@ -704,6 +720,7 @@ def conv(cx: Converter, node: Node) -> None:
     if bias is not None:
         cx.used_weight(bias, act.layer)
     folded_norm(cx, node, w, bias, act.layer, filters)
+    removed_bias(cx, node, bias, act.layer, filters)
 
 
 @handles("ConvTranspose")
@@ -769,6 +786,7 @@ def conv_transpose(cx: Converter, node: Node) -> None:
     if bias is not None:
         cx.used_weight(bias, act.layer)
     folded_norm(cx, node, w, bias, act.layer, filters)
+    removed_bias(cx, node, bias, act.layer, filters)
 
 
 @handles("Gemm")
@@ -803,6 +821,7 @@ def gemm(cx: Converter, node: Node) -> None:
     if bias is not None:
         cx.used_weight(bias, act.layer)
     folded_norm(cx, node, w, bias, act.layer, units)
+    removed_bias(cx, node, bias, act.layer, units)
 
 
 @handles("MatMul")

@@ -61,7 +61,7 @@ ATTR_FLOATS, ATTR_INTS, ATTR_STRINGS, ATTR_TENSORS, ATTR_GRAPHS = 6, 7, 8, 9, 10
 ATTR_SPARSE_TENSOR, ATTR_SPARSE_TENSORS, ATTR_TYPE_PROTO, ATTR_TYPE_PROTOS = 11, 12, 13, 14
 
 # node metadata read (the dynamo exporter names the rewrite rules that made a node, e.g. a folded batch norm)
-METADATA_KEYS = frozenset({"pkg.onnxscript.rewriter.rule_name"})
+METADATA_KEYS = frozenset({"pkg.onnxscript.rewriter.rule_name", "pkg.torch.onnx.fx_node"})
 
 
 def dtype_name(code: int) -> str:
