@@ -64,16 +64,15 @@ def fold(fn: Callable[[], Const]) -> Const:
 
 
 def constant_inputs(cx: Converter, node: Node) -> list[Const] | None:
-    """All inputs as constants, when every one is a constant or a small stored tensor; else None."""
+    """All inputs as constants, when every one is a constant or a small stored tensor whose values can be
+    read (not in an external data file); else None."""
+    values = [cx.values[name] for name in node.inputs if name]
+    if any(isinstance(v, Act) for v in values):
+        return None
     out = []
-    for i, name in enumerate(node.inputs):
-        if not name:
-            continue
-        value = cx.values[name]
-        if isinstance(value, Act):
-            return None
+    for i, value in enumerate(values):
         if isinstance(value, Weight):
-            if value.tensor is None or V.elements(value.dims) > V.MAX_ELEMENTS:
+            if value.tensor is None or V.elements(value.dims) > V.MAX_ELEMENTS or value.tensor.external is not None:
                 return None
             value = cx.decode(value, node, f"input {i}")
         out.append(value)
