@@ -565,6 +565,10 @@ class Converter:
     # writing a node's outputs ---------------------------------------
 
     def set(self, node: Node, value: Value, output: int = 0) -> None:
+        kept = getattr(node, "kept", None)
+        if kept is not None:  # a helper layer's output, handed back to the handler that made it
+            kept.value = value
+            return
         if output < len(node.outputs) and node.outputs[output]:
             self.values[node.outputs[output]] = value
 
