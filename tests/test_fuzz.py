@@ -230,7 +230,15 @@ RUNNER = CliRunner()
 
 
 def bundled_text(name: str) -> str:
-    return (resources.files("costcalc.specs") / f"{name}.yaml").read_text(encoding="utf-8")
+    """A bundled spec's text; for a named variant (densenet121), its family file's."""
+    from costcalc.sources import bundled_path
+
+    path = bundled_path(name)
+    return (
+        path.read_text(encoding="utf-8")
+        if path
+        else (resources.files("costcalc.specs") / f"{name}.yaml").read_text(encoding="utf-8")
+    )
 
 
 def mutate(text: str, rng: random.Random) -> tuple[str, str]:
