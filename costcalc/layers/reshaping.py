@@ -42,6 +42,7 @@ class Reshape(Free):
     name = "reshape"
     summary = "the same elements in another shape (a view)"
     in_place = True
+    view = True
     params = {"shape": Param(int_list(1), doc="the output shape (channels last), as many elements as the input")}
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
