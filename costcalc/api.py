@@ -45,12 +45,26 @@ class SpecSummary:
     params: int
     macs: int
     summary: str  # the first sentence of the description
+    family: str | None = None  # the family file a named variant belongs to
 
 
 def bundled_summaries() -> list[SpecSummary]:
+    """One line per bundled spec and per variant of a bundled family (a variant after its family's others)."""
+    from .sources import bundled_families
+
+    family_of = {variant: family for family, variants in bundled_families().items() for variant in variants}
     out = []
     for name in bundled_names():
         analysis = analyze_spec(name)
         first = analysis.description.split(": ")[0].split(". ")[0].strip().rstrip(".")
-        out.append(SpecSummary(name, fmt_shape(analysis.input), analysis.totals.params, analysis.totals.macs, first))
+        out.append(
+            SpecSummary(
+                name,
+                fmt_shape(analysis.input),
+                analysis.totals.params,
+                analysis.totals.macs,
+                first,
+                family_of.get(name),
+            )
+        )
     return out

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .analysis import Totals
 from .errors import CostcalcError
 
 COUNT_UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}  # decimal, as counts are quoted
@@ -70,35 +69,3 @@ def parse_amount(text: str, budget: Budget) -> int:
             f"write a whole number of {what} (e.g. {int(value):,}) or a unit that gives one"
         )
     return int(value)
-
-
-@dataclass(frozen=True)
-class Violation:
-    budget: Budget
-    value: int
-    limit: int
-
-    @property
-    def excess(self) -> int:
-        return self.value - self.limit
-
-
-def check_budgets(totals: Totals, limits: dict[str, int]) -> list[Violation]:
-    """The budgets (by Totals field) that ``totals`` exceed; equal to the limit passes."""
-    out = []
-    for budget in BUDGETS:
-        limit = limits.get(budget.field)
-        value = getattr(totals, budget.field)
-        if limit is not None and value > limit:
-            out.append(Violation(budget, value, limit))
-    return out
-
-
-def violation_message(v: Violation, limit_text: str) -> str:
-    """'MACs 4,089,184,256 exceed the budget of 600,000,000 (--max-macs 600M) by 3,489,184,256 (6.82×)'."""
-    return (
-        f"{v.budget.label} {v.value:,} exceed the budget of {v.limit:,} ({v.budget.option} {limit_text}) "
-        f"by {v.excess:,} ({v.value / v.limit:.2f}× the budget)"
-        if v.limit
-        else f"{v.budget.label} {v.value:,} exceed the budget of 0 ({v.budget.option} {limit_text})"
-    )

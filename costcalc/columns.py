@@ -35,9 +35,6 @@ class Column:
     def numeric(self) -> bool:
         return self.unit in NUMERIC_UNITS
 
-    def reader(self) -> Callable[[Any], Any]:
-        return self.get if self.get is not None else attrgetter(self.key)
-
 
 def share_of(attribute: str, whole: int) -> Callable[[Any], tuple[int, int]]:
     read = attrgetter(attribute)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .analysis import Analysis, LayerCost
+from .analysis import Analysis
 
 
 def _square(kernel: tuple[int, ...] | None) -> int | None:
@@ -47,47 +47,6 @@ class Relation:
 
 
 UNCOUNTABLE = frozenset({"peak memory", "memory", "training memory"})  # "less", not "fewer"
-
-
-@dataclass(frozen=True, slots=True)
-class AlignedLayer:
-    """One layer name across the compared analyses; None where a spec has no layer of that name."""
-
-    name: str
-    layers: tuple[LayerCost | None, ...]
-
-    @property
-    def everywhere(self) -> bool:
-        return all(x is not None for x in self.layers)
-
-
-def align_layers(analyses: list[Analysis]) -> list[AlignedLayer]:
-    """Layers matched by name (block path and name); a layer some specs lack keeps its place, marked by None.
-
-    The order is the first spec's; a name only later specs have follows the name before it in its spec.
-    """
-    known: set[str] = set()
-    base: list[str] = []
-    after: dict[str | None, list[str]] = {}  # name (None: the very start) -> names that follow it
-    for index, analysis in enumerate(analyses):
-        anchor: str | None = None
-        for layer in analysis.layers:
-            name = layer.name
-            if name not in known:
-                known.add(name)
-                if index == 0:
-                    base.append(name)
-                else:
-                    after.setdefault(anchor, []).append(name)
-            anchor = name
-    names: list[str] = []
-    stack = list(reversed(base)) + list(reversed(after.get(None, [])))
-    while stack:
-        name = stack.pop()
-        names.append(name)
-        stack.extend(reversed(after.get(name, [])))
-    by_name = [{x.name: x for x in a.layers} for a in analyses]
-    return [AlignedLayer(name, tuple(index.get(name) for index in by_name)) for name in names]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +111,7 @@ class AlignedRow:
 
 def align_rows(tables: list[Sequence[Any]]) -> list[AlignedRow]:
     """Table rows (anything with ``item.name``) matched by name, in the first table's order; a name only
-    later tables have follows the name before it in its own table (as :func:`align_layers` does)."""
+    later tables have follows the name before it in its own table."""
     known: set[str] = set()
     base: list[str] = []
     after: dict[str | None, list[str]] = {}

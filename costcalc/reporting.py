@@ -491,7 +491,11 @@ def load_graph(spec: str | Spec, settings: Settings) -> tuple[Graph, str]:
     from .api import build_spec_graph
 
     graph = build_spec_graph(spec, settings.overrides, settings.input)
-    return graph, (f"--input {settings.input.text}" if settings.input is not None else "")
+    if settings.input is not None:
+        return graph, f"--input {settings.input.text}"
+    if graph.input_source == "variant":  # a named variant evaluated at its own size: say so
+        return graph, f"the size {graph.variant} is evaluated at; --input changes it"
+    return graph, ""
 
 
 # ---------------------------------------------------------------- several specs

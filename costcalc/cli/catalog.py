@@ -7,11 +7,11 @@ from typing import Annotated, Any
 import typer
 
 from .core import app
-from .options import screen
+from .options import ExactOpt, screen
 
 
 @app.command()
-def specs() -> None:
+def specs(exact: ExactOpt = False) -> None:
     """List the bundled specs, one line each (name, input, params, MACs, what it is).
 
     Example: costcalc specs
@@ -20,7 +20,7 @@ def specs() -> None:
     from ..render.catalog_text import specs_lines
 
     here = screen()
-    here.print(specs_lines(bundled_summaries(), here.width))
+    here.print(specs_lines(bundled_summaries(), here.width, exact))
 
 
 @app.command()

@@ -261,7 +261,7 @@ def output_format(
     raise CostcalcError(f"costcalc {command} cannot tell what to write to '{output}': it writes {known}{hint}")
 
 
-def stdout_text(text: str, json_like: bool = False) -> None:
+def stdout_text(text: str) -> None:
     """Text to standard output, as its encoding can take it (ASCII stand-ins where it cannot)."""
     from ..render.text import can_encode, for_encoding
 
@@ -308,6 +308,13 @@ def spec_files(*refs: str) -> list[Path]:
         if path is not None:
             out.append(path)
     return out
+
+
+def shown_elsewhere(fmt: str, output: Path | None) -> bool:
+    """Whether a report's warnings need saying on standard error too: unless a table went to the terminal
+    (where the warnings stand at its end), the user looking at the screen would not see them."""
+    to_terminal = output is None or str(output) == "-"
+    return fmt != "table" or not to_terminal or sys.stdout is None or not sys.stdout.isatty()
 
 
 def screen() -> Any:

@@ -16,6 +16,7 @@ from .options import (
     DType,
     DTypeOpt,
     DTypesOpt,
+    ExactOpt,
     InPlaceOpt,
     InputOpt,
     InputsOpt,
@@ -65,6 +66,7 @@ def graph(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (.mmd .dot .svg .png).")
     ] = None,
+    exact: ExactOpt = False,
 ) -> None:
     """Draw the network: layers with kind, output shape and MACs, blocks as clusters, edges labelled with tensors.
 
@@ -80,7 +82,7 @@ def graph(
     settings = Settings.parse(set_, input_size, batch, dtype.value)
     network, note = load_graph(spec, settings)
     report = build_report(network, settings, Options(depth=depth), note)
-    diagram = build_diagram(report.analysis, depth)
+    diagram = build_diagram(report.analysis, depth, exact)
     if fmt == "mermaid":
         emit(to_mermaid(diagram), output, spec_files(spec))
     elif fmt == "dot":

@@ -11,7 +11,7 @@ from .terminal import words
 from .text import one_line, short
 
 
-def specs_lines(items: Sequence[Any], width: int | None) -> list[Line]:
+def specs_lines(items: Sequence[Any], width: int | None, exact: bool = False) -> list[Line]:
     """One row per bundled spec: the description gives way first on a narrow screen (it wraps)."""
     cols = [
         Col("Spec", fit="middle"),
@@ -20,7 +20,17 @@ def specs_lines(items: Sequence[Any], width: int | None) -> list[Line]:
         Col("MACs", True, 1),
         Col("Description", priority=4, fit="wrap"),
     ]
-    rows = [TableRow([one_line(i.name), i.input, short(i.params), short(i.macs), one_line(i.summary)]) for i in items]
+    rows = []
+    shown: set[str] = set()
+    for item in items:  # a family's variants together, under the family's name, where the first of them sorts
+        family = getattr(item, "family", None)
+        if family is None:
+            rows.append(TableRow(_cells(item, "", exact)))
+        elif family not in shown:
+            shown.add(family)
+            members = [i for i in items if getattr(i, "family", None) == family]
+            rows.append(TableRow([one_line(family), "", "", "", f"a family of {len(members)} variants:"], "bold"))
+            rows += [TableRow(_cells(member, "  ", exact)) for member in members]
     laid = layout.lay_out(cols, rows, width)
     out = list(laid.lines)
     if laid.hidden:
@@ -28,6 +38,11 @@ def specs_lines(items: Sequence[Any], width: int | None) -> list[Line]:
             f"hidden to fit the width: {', '.join(laid.hidden)} (a wider terminal shows them)", width, "dim", " ", " "
         )
     return out
+
+
+def _cells(item: Any, indent: str = "", exact: bool = False) -> list[str]:
+    count = (lambda n: f"{n:,}") if exact else short
+    return [indent + one_line(item.name), item.input, count(item.params), count(item.macs), one_line(item.summary)]
 
 
 def kinds_lines(kinds: Sequence[tuple[str, str]], width: int | None) -> list[Line]:

@@ -14,7 +14,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..analysis import Analysis, BlockCost
+from ..analysis import Analysis
+from ..columns import block_kind, kind_label
 from ..errors import CostcalcError
 from ..layers import fmt_shape
 from .text import one_line, short
@@ -49,9 +50,10 @@ class Diagram:
     edges: list[tuple[int, int, str]]  # from box, to box, tensor label
     clusters: dict[str, Cluster]
     roots: list[str]  # clusters at the top
+    exact: bool = False  # MACs as full integers (--exact) rather than K/M/G
 
 
-def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
+def build_diagram(analysis: Analysis, depth: int | None = None, exact: bool = False) -> Diagram:
     """Boxes for the layers, or for blocks folded below ``depth``; clusters for the blocks above it."""
     blocks = {b.name: b for b in analysis.blocks}
     box_of: dict[str, int] = {}  # layer name -> box index
@@ -66,7 +68,7 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
             return None
         if name not in clusters:
             block = blocks[name]
-            label = f"{block.name}: {block.kind}" + (f" ×{block.repeat}" if block.repeat else "")
+            label = f"{block.name}: {block_kind(block)}"
             clusters[name] = Cluster(name, label)
             parent = cluster_for(block.block)
             (clusters[parent].children if parent else roots).append(name)
@@ -75,7 +77,7 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
     index_of_row: dict[str, int] = {}
     for layer, row in zip(analysis.layers, analysis.shown_as(depth)):
         if row.name not in index_of_row:
-            kind = row.kind + (f" ×{row.repeat}" if isinstance(row, BlockCost) and row.repeat else "")
+            kind = kind_label(row)
             box = Box(row.name, kind, row.output, row.macs, row.macs / total, cluster_for(row.block))
             if box.cluster:
                 clusters[box.cluster].nodes.append(len(boxes))
@@ -92,13 +94,17 @@ def build_diagram(analysis: Analysis, depth: int | None = None) -> Diagram:
             if source != target and (source, target) not in seen:
                 seen.add((source, target))
                 edges.append((source, target, fmt_shape(outputs[source_name])))
-    return Diagram(analysis.name, boxes, edges, clusters, roots)
+    return Diagram(analysis.name, boxes, edges, clusters, roots, exact)
 
 
-def _label(box: Box) -> list[str]:
+def _label(box: Box, exact: bool = False) -> list[str]:
     lines = [box.name, f"{box.kind} · {fmt_shape(box.shape)}"]
     if box.macs:
-        lines.append(f"{short(box.macs)} MACs ({100 * box.share:.1f}%)")
+        lines.append(
+            f"{box.macs:,} MACs ({100 * box.share:.1f}%)"
+            if exact
+            else f"{short(box.macs)} MACs ({100 * box.share:.1f}%)"
+        )
     return lines
 
 
@@ -136,14 +142,14 @@ def to_mermaid(diagram: Diagram) -> str:
         cluster = diagram.clusters[name]
         lines.append(f'{indent}subgraph c{list(diagram.clusters).index(name)}["{_mermaid_text(cluster.label)}"]')
         for index in cluster.nodes:
-            lines.append(indent + "  " + _mermaid_node(diagram.boxes[index], index))
+            lines.append(indent + "  " + _mermaid_node(diagram.boxes[index], index, diagram.exact))
         for child in cluster.children:
             emit_cluster(child, indent + "  ")
         lines.append(f"{indent}end")
 
     for index, box in enumerate(diagram.boxes):
         if box.cluster is None:
-            lines.append("  " + _mermaid_node(box, index))
+            lines.append("  " + _mermaid_node(box, index, diagram.exact))
     for root in diagram.roots:
         emit_cluster(root, "  ")
     for source, target, label in diagram.edges:
@@ -154,8 +160,8 @@ def to_mermaid(diagram: Diagram) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_node(box: Box, index: int) -> str:
-    return f'n{index}["{"<br/>".join(_mermaid_text(line) for line in _label(box))}"]'
+def _mermaid_node(box: Box, index: int, exact: bool = False) -> str:
+    return f'n{index}["{"<br/>".join(_mermaid_text(line) for line in _label(box, exact))}"]'
 
 
 # ---------------------------------------------------------------- DOT
@@ -179,14 +185,14 @@ def to_dot(diagram: Diagram) -> str:
         lines.append(f"{indent}subgraph cluster_{list(diagram.clusters).index(name)} {{")
         lines.append(f'{indent}  label="{_dot_text(cluster.label)}"; style="rounded"; color="#8888aa";')
         for index in cluster.nodes:
-            lines.append(indent + "  " + _dot_node(diagram.boxes[index], index))
+            lines.append(indent + "  " + _dot_node(diagram.boxes[index], index, diagram.exact))
         for child in cluster.children:
             emit_cluster(child, indent + "  ")
         lines.append(f"{indent}}}")
 
     for index, box in enumerate(diagram.boxes):
         if box.cluster is None:
-            lines.append("  " + _dot_node(box, index))
+            lines.append("  " + _dot_node(box, index, diagram.exact))
     for root in diagram.roots:
         emit_cluster(root, "  ")
     for source, target, label in diagram.edges:
@@ -195,8 +201,8 @@ def to_dot(diagram: Diagram) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _dot_node(box: Box, index: int) -> str:
-    label = "\\n".join(_dot_text(line) for line in _label(box))
+def _dot_node(box: Box, index: int, exact: bool = False) -> str:
+    label = "\\n".join(_dot_text(line) for line in _label(box, exact))
     return f'n{index} [label="{label}", fillcolor="{_heat(box.share)}"];'
 
 

@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..layers.base import fmt_shape  # the one shape formatter, which error messages use too
+
 COUNT_UNITS = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))  # decimal, as FLOP counts are quoted
 BYTE_UNITS = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))  # binary, as memory is sized
 
@@ -44,7 +46,7 @@ def fraction(part: int, whole: int) -> float | None:
 
 
 def shape(dims: Sequence[int]) -> str:
-    return "×".join(str(d) for d in dims)
+    return fmt_shape(tuple(dims))
 
 
 def pair(values: Sequence[Any]) -> str:
