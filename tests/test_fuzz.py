@@ -229,7 +229,8 @@ RUNNER = CliRunner()
 
 
 def bundled_text(name: str) -> str:
-    return bundled_path(name).read_text(encoding="utf-8")  # a named variant: its family's file
+    """The text of a bundled spec's file; a family's variant (resnet50) lives in its family's file (resnet.yaml)."""
+    return bundled_path(name).read_text(encoding="utf-8")
 
 
 def mutate(text: str, rng: random.Random) -> tuple[str, str]:
