@@ -26,6 +26,8 @@ _API = {
     "parse_spec": "costcalc.spec",
     "build_graph": "costcalc.graph",
     "analyze": "costcalc.analysis",
+    "from_torch": "costcalc.onnx.from_torch",
+    "load_onnx": "costcalc.onnx",
     "CostcalcError": "costcalc.errors",
     "SpecError": "costcalc.errors",
     "SpecErrors": "costcalc.errors",

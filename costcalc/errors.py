@@ -58,11 +58,15 @@ def describe(value: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """A place in a spec file; line and column are 1-based, as editors show them."""
+    """A place in a spec file; line and column are 1-based, as editors show them.
+
+    A model file without lines (ONNX) names the node instead: "node 12 '/conv1/Conv' (Conv)".
+    """
 
     file: str
     line: int | None = None
     column: int | None = None
+    node: str | None = None
 
     def __str__(self) -> str:
         parts = [self.file]
@@ -70,6 +74,8 @@ class Location:
             parts.append(str(self.line))
             if self.column is not None:
                 parts.append(str(self.column))
+        if self.node is not None:
+            parts.append(" " + self.node)
         return ":".join(parts)
 
 

@@ -14,7 +14,7 @@ import ast
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Protocol
 
@@ -30,32 +30,25 @@ MAX_DIGITS = 100  # round(x, n): |n| at most this (round(1, -10**9) would comput
 _TRANSLATE = str.maketrans({"×": "*", "−": "-", "÷": "/", "·": "*"})
 
 
-class Record(Mapping):
-    """A row of a table (``{c: 16, s: 2}``) or a tensor's shape (``input.channels``): read-only fields."""
+class Record(dict):
+    """A row of a table (``{c: 16, s: 2}``) or a tensor's shape (``input.channels``): fields read with
+    a dot. A dict, so that reports write it as a mapping (JSON: an object); never changed once made."""
 
-    __slots__ = ("fields", "what")
+    __slots__ = ("what",)
 
     def __init__(self, fields: dict[str, Value], what: str = "row") -> None:  # noqa: F821 (Value: below)
-        self.fields = fields
+        super().__init__(fields)
         self.what = what
 
-    def __getitem__(self, key: str) -> Value:
-        return self.fields[key]
+    @property
+    def fields(self) -> dict[str, Value]:  # noqa: F821
+        return self
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.fields)
-
-    def __len__(self) -> int:
-        return len(self.fields)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Record) and self.fields == other.fields
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.fields.items()))
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
 
     def __repr__(self) -> str:
-        return f"Record({self.fields!r})"
+        return f"Record({dict(self)!r})"
 
 
 # a str is a word (activation: relu) passed through an argument or var; a tuple is a list (a table's

@@ -1070,7 +1070,7 @@ class _Builder:
         if memo_key is not None:
             recorded = self.cache.expansions.get(memo_key)
             if recorded is not None and len(self.nodes) + len(recorded.nodes) <= self.limit:
-                return recorded.replay(self, path, inputs, block)
+                return recorded.replay(self, path, inputs, block, entry.mark)
         for var, source in definition.vars.items():
             try:
                 values[var] = self.value(source, inner)
@@ -1318,7 +1318,9 @@ class Expansion:
         ]
         return Expansion(nodes, blocks, relative(out))
 
-    def replay(self, builder: _Builder, path: str, inputs: list[int], parent: int) -> int:
+    def replay(self, builder: _Builder, path: str, inputs: list[int], parent: int, use: Mark | None) -> int:
+        """The recorded expansion again, under ``path``; its outermost block is this use (``use``: where
+        the use is written), not the one first recorded."""
         first_node, first_block = len(builder.nodes), len(builder.blocks)
         top_depth = 1 if parent == TOP else builder.blocks[parent].depth + 1
 
@@ -1334,7 +1336,7 @@ class Expansion:
                     top_depth + depth,
                     repeat,
                     absolute(output),
-                    mark,
+                    use if block_parent is None else mark,
                 )
             )
         append = builder.nodes.append
@@ -1354,4 +1356,11 @@ def build_graph(
 
     ``cache`` (a GraphCache of the same spec) carries what one graph worked out to the next.
     """
+    prepared = getattr(spec, "prepared", None)
+    if prepared is not None:
+        # a spec converted from a model file (ONNX) is made for the input given: its layers' sizes depend on it
+        converted = prepared(input_shape)
+        if converted is not spec:
+            spec, cache = converted, None  # another spec: what a cache of the first worked out does not hold
+        input_shape = None
     return _Builder(spec, cache).build(overrides or {}, input_shape)

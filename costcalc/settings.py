@@ -48,7 +48,7 @@ class InputSize:
         )
 
 
-_SIZE = re.compile(r"\s*\d+(\s*[x×,]\s*\d+){0,2}\s*")
+_SIZE = re.compile(r"\s*\d+(\s*[xX×,]\s*\d+){0,2}\s*")
 
 
 def parse_input(text: str) -> InputSize:
@@ -58,7 +58,7 @@ def parse_input(text: str) -> InputSize:
             f"--input '{clip(text)}' is not a size",
             expected="160 (160×160 with the spec's channels), 160x120 (height × width) or 160x120x3",
         )
-    dims = tuple(int(part) for part in re.split(r"[x×,]", text.replace(" ", "")))
+    dims = tuple(int(part) for part in re.split(r"[xX×,]", text.replace(" ", "")))
     for dim in dims:
         if not 1 <= dim <= MAX_DIM:
             raise SettingsError(f"--input '{clip(text)}': {dim} is not a size from 1 to {MAX_DIM:,}")

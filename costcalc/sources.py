@@ -141,9 +141,16 @@ def resolve(ref: str) -> Path | None:
     )
 
 
-def load_spec(ref: str, variant: str | None = None) -> Spec:
+def load_spec(ref: str, variant: str | None = None, allow_unknown: bool = False) -> Spec:
     """Read and parse the spec ``ref`` names (see :func:`resolve`), with a named variant applied:
-    ``variant``, or the one ``ref`` names (a bundled variant's name, or ``FILE@VARIANT``)."""
+    ``variant``, or the one ``ref`` names (a bundled variant's name, or ``FILE@VARIANT``).
+
+    An ONNX model (by its .onnx name or its content) is converted into a spec by costcalc.onnx, so every
+    command that takes a spec takes one; ``allow_unknown`` keeps the operators costcalc cannot count as
+    zero-cost 'unknown' layers, listed in ``spec.onnx.unknown``, instead of failing.
+    """
+    from .onnx import is_onnx, looks_like_onnx
+
     if variant is None and "@" in ref and ref != "-" and not Path(ref).exists():
         ref, _, variant = ref.rpartition("@")
     path = resolve(ref)
@@ -159,7 +166,15 @@ def load_spec(ref: str, variant: str | None = None) -> Spec:
                 f"cannot read standard input: {exc.strerror or exc}", location=Location("<stdin>")
             ) from None
         check_size(data, "<stdin>")
+        if looks_like_onnx(data[:2]):
+            from .onnx import load_onnx_bytes
+
+            return _no_variant(load_onnx_bytes(data, "<stdin>", allow_unknown=allow_unknown), variant)
         spec = parse_spec(decode(data, "<stdin>"), "<stdin>", "stdin")
+    elif is_onnx(path):
+        from .onnx import load_onnx
+
+        return _no_variant(load_onnx(path, allow_unknown=allow_unknown), variant)
     else:
         # a file name in bytes UTF-8 cannot decode is shown with escapes (n\xff), never as a lone surrogate
         # that no output format could encode
@@ -168,6 +183,16 @@ def load_spec(ref: str, variant: str | None = None) -> Spec:
         if variant is None and not Path(ref).exists() and name != path.stem:
             variant = name  # a bundled family's variant, by its name
     return spec.with_variant(variant) if variant is not None else spec
+
+
+def _no_variant(spec: Spec, variant: str | None) -> Spec:
+    if variant is not None:
+        raise SpecError(
+            f"an ONNX model has no named variants ('{variant}' asked for)",
+            location=Location(spec.file),
+            expected="the model file alone (its input dims change with --input)",
+        )
+    return spec
 
 
 def shown_path(path: str | Path) -> str:

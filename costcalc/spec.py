@@ -20,7 +20,7 @@ from .yaml_source import Mark, YList, YMap, load_yaml
 
 TOP_KEYS = ("name", "description", "source", "input", "vars", "blocks", "layers", "variants")
 BLOCK_KEYS = ("description", "args", "vars", "inputs", "layers", "output")
-ENTRY_KEYS = ("kind", "name", "input", "inputs", "repeat", "for", "when", "first")
+ENTRY_KEYS = ("kind", "name", "input", "inputs", "repeat", "for", "when", "first", "dtype")
 VARIANT_KEYS = ("description", "vars", "input")
 
 # names an expression can read that a spec cannot define itself
@@ -92,6 +92,9 @@ class Entry:
     mark: Mark
     marks: dict[str, Mark]  # where each value starts; first's values under "first.<key>"
     rows: Any = None  # `for:`: an expression (or a list) giving the table whose rows the entry repeats over
+    # `dtype:` for mixed precision (the hardware view): a dtype word, or {weights: …, activations: …};
+    # a block use's applies to the layers inside it; the names are checked where they are used
+    dtype: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,7 +565,26 @@ class _Parser:
         if rows is not None and not isinstance(rows, (str, list)):
             self.fail(data.marks["for"], f"for is {describe(rows)}", expected="a table: a list var's name or a list")
             rows = None
-        return Entry(kind, name, inputs, params, data.get("repeat"), data.get("when"), first, data.mark, marks, rows)
+        dtype = self.dtype(data) if "dtype" in data else None
+        return Entry(
+            kind, name, inputs, params, data.get("repeat"), data.get("when"), first, data.mark, marks, rows, dtype
+        )
+
+    def dtype(self, data: YMap) -> Any:
+        value = data["dtype"]
+        if isinstance(value, str) or (
+            isinstance(value, YMap)
+            and value
+            and set(value) <= {"weights", "activations"}
+            and all(isinstance(v, str) for v in value.values())
+        ):
+            return value
+        self.fail(
+            data.marks["dtype"],
+            f"dtype is {describe(value)}",
+            expected="a dtype (int8, float16, …) or {weights: int4, activations: int8}",
+        )
+        return None
 
     def check_params(self, params: dict[str, Any], data: YMap, kind: str, allowed: Any) -> None:
         if allowed is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -13,6 +14,17 @@ from costcalc.graph import build_graph
 from costcalc.sources import load_spec
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_expression_cache():
+    """Under mutation testing (tests/mutation/run.sh) only: compiled expressions are cached, and a cache filled
+    before a mutant was switched on would run the unmutated code; in normal runs the cache stays (it is fast)."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        from costcalc.expressions import _compiled
+
+        _compiled.cache_clear()
+    yield
 
 
 @pytest.fixture(scope="session")

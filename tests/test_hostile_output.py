@@ -362,3 +362,72 @@ def test_a_closed_pipe_ends_quietly_as_a_unix_tool_does(args):
     os.close(write)
     assert result.returncode == -13, (result.returncode, result.stderr)
     assert result.stderr == b""
+
+
+# ---------------------------------------------------------------- §5 a report of a huge graph
+
+
+def test_the_report_of_a_3000_layer_dag_leaves_the_diagram_out_and_keeps_the_rest(tmp_path):
+    import shutil
+
+    if shutil.which("dot") is None:
+        if os.environ.get("COSTCALC_REQUIRE_TOOLS"):
+            pytest.fail("Graphviz is required here")
+        pytest.skip("Graphviz (dot) is not installed")
+    lines = ["input: [8, 8, 4]", "layers:"]
+    for i in range(1000):  # 3,000 layers, each module two branches and a merge: no block to fold
+        src = "input" if i == 0 else f"m{i - 1}"
+        lines += [
+            f"  - {{kind: conv, name: a{i}, input: {src}, filters: 4, kernel: 1}}",
+            f"  - {{kind: relu, name: b{i}, input: {src}}}",
+            f"  - {{kind: add, name: m{i}, inputs: [a{i}, b{i}]}}",
+        ]
+    path = spec(tmp_path, "\n".join(lines) + "\n", "big.yaml")
+    out = tmp_path / "big.html"
+    result = costcalc("report", str(path), "-o", str(out), timeout=300)
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "the diagram is left out" in page and "3,001 boxes" in page  # the layers and the input
+    assert f"{1000 * 8 * 8 * 4 * 4:,}" in page  # the MACs total: 1,000 convs of 8·8·4 outputs × 4 inputs each
+    assert page.count("<tr") > 3000  # and every layer's row
+
+
+# ---------------------------------------------------------------- §8 dead layers
+
+
+DEAD = (
+    "input: [8, 8, 3]\nlayers:\n"
+    "  - {kind: conv, name: a, filters: 4, kernel: 3}\n"
+    "  - {kind: conv, name: forgotten, input: input, filters: 4, kernel: 3}\n"
+    "  - {kind: relu, name: out, input: a}\n"
+)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "table", "html", "latex"])
+def test_a_dead_layer_is_counted_and_said_everywhere(tmp_path, fmt):
+    path = spec(tmp_path, DEAD)
+    result = costcalc("analyze", str(path), "-f", fmt)
+    assert result.returncode == 0
+    assert b"warning: layer 'forgotten' is counted but its output reaches no network output" in result.stderr
+    text = result.stdout.decode()
+    assert "forgotten" in text and "reaches no network output" in text
+    if fmt == "json":
+        data = json.loads(text)
+        assert data["warnings"] == [
+            {
+                "code": "dead_layer",
+                "message": "layer 'forgotten' is counted but its output reaches no network output",
+                "layer": "forgotten",
+            }
+        ]
+        assert data["totals"]["params"] == 2 * (3 * 3 * 3 * 4 + 4)  # still counted
+
+
+def test_strict_makes_a_warning_an_error(tmp_path):
+    path = spec(tmp_path, DEAD)
+    for command in ("analyze", "validate"):
+        result = costcalc(command, str(path), "--strict")
+        assert result.returncode == 2 and b"--strict" in result.stderr and b"forgotten" in result.stderr
+        assert result.stdout == b""
+    assert costcalc("validate", str(path)).returncode == 0
+    assert costcalc("analyze", "resnet50", "--strict", "-f", "json").returncode == 0  # no warning, no error

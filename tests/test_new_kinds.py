@@ -155,7 +155,10 @@ def test_new_kinds_receptive_fields(write_spec):
 
 
 def test_new_kinds_explain(write_spec):
-    text = "input: [12, 10, 8]\nlayers:\n  - {kind: linear, name: mlp, units: 16}\n  - {kind: layer_norm, name: ln}\n"
+    text = (
+        "input: [12, 10, 8]\nlayers:\n  - {kind: linear, name: mlp, units: 16}\n  - {kind: layer_norm, name: ln}\n"
+        "  - {kind: crop, name: centre, size: [7, 6]}\n"
+    )
     graph = build_graph(load_spec(str(write_spec(text))))
     items = {x.layer: x for x in explain(graph, analyze(graph))}
     assert shown(items["mlp"].macs) == "12·10·16 (outputs) × 8 (multiplies per output) = 15,360"
@@ -164,6 +167,11 @@ def test_new_kinds_explain(write_spec):
         "5·12·10·16 (mean, centre, variance, normalise) + 2·12·10 (ε and √ per group) + 2·12·10·16 (γ·x + β) = 13,680"
     )
     assert shown(items["ln"].params) == "2·16 (γ, β) = 32"
+    # the crop's cuts, worked out once against its input: 12 − 7 = 5 → 2 top, 3 bottom; 10 − 6 = 4 → 2, 2
+    assert [shown(d) for d in items["centre"].dims[:2]] == ["12 − 2 − 3 = 7", "10 − 2 − 2 = 6"]
+    assert items["centre"].notes == [
+        "centre crop: 2 top, 3 bottom, 2 left, 2 right cut (an odd pixel is cut at the bottom/right)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -192,10 +200,39 @@ def test_new_kinds_refuse_what_cannot_work(write_spec, entry, shape, message):
 
 
 def test_every_kind_is_in_a_verified_spec():
-    # every_kind.yaml and more_kinds.yaml are verified against PyTorch (test_torch.py): together they hold every kind
-    written = set()
-    for name in ("every_kind.yaml", "more_kinds.yaml"):
+    # every_kind.yaml and more_kinds.yaml are verified against PyTorch (test_torch.py), math_kinds.yaml (the
+    # kinds ONNX models need) in test_onnx_kinds.py: together they hold every kind but 'unknown', the stand-in
+    # for an operator costcalc cannot count, which has nothing to verify
+    written = {"unknown"}
+    for name in ("every_kind.yaml", "more_kinds.yaml", "math_kinds.yaml"):
         graph = build_graph(load_spec(str(DATA / name)))
         written |= {node.kind for node in graph.nodes}
     assert {name for name, kind in KINDS.items() if not kind.internal} <= written
     assert set(NEW_KINDS) <= set(KINDS)
+
+
+@pytest.mark.parametrize("name", ["convnext_tiny", "efficientnet_b0"])
+def test_zoo_networks_written_with_these_kinds_are_torchvisions(name):
+    # torchvision's own count (copied into tests/data/zoo_figures.json with its source): ConvNeXt needs
+    # layer_norm, linear, layer_scale and stochastic_depth; EfficientNet silu, SE from existing kinds and drop path
+    import json
+
+    figures = json.loads((DATA / "zoo_figures.json").read_text(encoding="utf-8"))[name]
+    analysis = analyze(build_graph(load_spec(str(DATA / f"{name}.yaml"))))
+    assert list(analysis.input) == figures["input"]
+    assert (analysis.totals.params, analysis.totals.macs) == (figures["params"], figures["macs"])
+
+
+def test_unet_crop_and_concat_is_the_papers():
+    # Ronneberger et al. 2015, Fig. 1: 572×572×1 → 388×388×2; each skip centre-cropped to the up-convolution:
+    # 64 → 56, 136 → 104, 280 → 200, 568 → 392.
+    # params by hand (3·3·c·n + n per conv, 2·2·c·n + n per up-convolution):
+    #   contracting 640 + 36,928 | 73,856 + 147,584 | 295,168 + 590,080 | 1,180,160 + 2,359,808
+    #   bottom 4,719,616 + 9,438,208
+    #   expanding 2,097,664 + 4,719,104 + 2,359,808 | 524,544 + 1,179,904 + 590,080 | 131,200 + 295,040 + 147,584
+    #             | 32,832 + 73,792 + 36,928;  the 1×1 to 2 classes 130:  31,030,658 in all
+    analysis = analyze(build_graph(load_spec(str(DATA / "unet.yaml"))))
+    assert analysis.layers[-1].output == (388, 388, 2)
+    skips = [layer(analysis, f"skip{i}").output for i in (4, 3, 2, 1)]
+    assert skips == [(56, 56, 512), (104, 104, 256), (200, 200, 128), (392, 392, 64)]
+    assert analysis.totals.params == 31_030_658

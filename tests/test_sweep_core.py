@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from costcalc.errors import CostcalcError
-
 from costcalc.analysis import analyze
+from costcalc.errors import CostcalcError
 from costcalc.graph import GraphCache, build_graph
 from costcalc.sources import bundled_names, load_spec
 from costcalc.spec import parse_spec

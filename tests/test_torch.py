@@ -52,6 +52,11 @@ def test_the_newer_kinds_verify():
     assert (result.layers, result.params, result.macs) == (22, (1770, 1770), (44880, 44880))
 
 
+@pytest.mark.parametrize("name", ["convnext_tiny", "efficientnet_b0", "unet"])
+def test_zoo_networks_of_the_newer_kinds_verify(name):
+    assert verify(build_spec_graph(str(DATA / f"{name}.yaml"))).mismatches == []
+
+
 def test_generated_code_for_the_newer_kinds_runs():
     graph = build_spec_graph(str(DATA / "more_kinds.yaml"))
     namespace: dict = {}

@@ -39,6 +39,7 @@ from .options import (
     check_presentation,
     column_keys,
     output_format,
+    shown_elsewhere,
     spec_files,
     write_report,
 )
@@ -133,7 +134,7 @@ def analyze(
     messages = [n.message for n in report.warnings]
     fail_on_warnings(messages, strict)
     write_report(report, fmt, output, spec_files(spec), exact, show_all, column_keys(columns))
-    if fmt != "table" or output is not None:
+    if shown_elsewhere(fmt, output):
         for message in messages:
             stderr(f"warning: {message}")
     if report.over_budget:

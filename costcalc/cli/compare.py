@@ -34,6 +34,7 @@ from .options import (
     load_reports,
     output_format,
     per_spec_settings,
+    shown_elsewhere,
     spec_files,
     write_report,
 )
@@ -95,7 +96,7 @@ def compare(
     labels = labels_for([r.name for r in reports], [s.overrides for s in settings])
     comparison = ComparisonReport(tuple(reports), labels, layers)
     write_report(comparison, fmt, output, spec_files(*specs), exact, show_all)
-    if fmt != "table" or output is not None:
+    if shown_elsewhere(fmt, output):
         for label, report in zip(comparison.labels, reports):
             for notice in report.warnings:
                 stderr(f"warning: {label}: {notice.message}")

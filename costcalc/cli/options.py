@@ -329,6 +329,13 @@ def spec_files(*refs: str) -> list[Path]:
     return out
 
 
+def shown_elsewhere(fmt: str, output: Path | None) -> bool:
+    """Whether a report's warnings need saying on standard error too: unless a table went to the terminal
+    (where the warnings stand at its end), the user looking at the screen would not see them."""
+    to_terminal = output is None or str(output) == "-"
+    return fmt != "table" or not to_terminal or sys.stdout is None or not sys.stdout.isatty()
+
+
 def screen() -> Any:
     from ..render.terminal import Screen
 

@@ -1,6 +1,7 @@
 """Layer kinds, found by name through the registry; importing this package registers them all."""
 
-from . import activations, conv, dense, merge, normalization, pooling, tensor  # noqa: F401  (register)
-from .base import KINDS, Cost, LayerKind, Param, Shape, elements, fmt_shape
+# math_ops and reshaping: the kinds ONNX models need beyond the classic layers
+from . import activations, conv, dense, math_ops, merge, normalization, pooling, reshaping, tensor  # noqa: F401
+from .base import KINDS, Access, Cost, LayerKind, Param, Shape, elements, fmt_shape
 
-__all__ = ["KINDS", "Cost", "LayerKind", "Param", "Shape", "elements", "fmt_shape"]
+__all__ = ["KINDS", "Access", "Cost", "LayerKind", "Param", "Shape", "elements", "fmt_shape"]

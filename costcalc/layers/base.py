@@ -41,6 +41,29 @@ class Cost:
 NO_COST = Cost()
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What one layer moves at inference, batch 1, in elements: the kind's answer for the hardware view.
+
+    ``reads``: activation elements it reads from its inputs; ``writes``: elements it writes to its output
+    (each tensor moved once; a fused batch norm or activation works on the output before it is written);
+    ``weights``: each multiplicative weight tensor (kernel) as (elements, output channels), the part that
+    quantization shrinks and per-channel scales attach to; ``bias``: bias elements; ``fused_norm``: the
+    channels of a fused batch norm (bn: true), whose stored values fold into a bias in an integer model;
+    ``fused``: each elementwise operation fused onto the output (batch norm, then the activation) as
+    (its kind, its other ops), for a runtime that runs them as passes of their own.
+    The layer's other stored values (batch-norm γ, β and running stats, PReLU slopes) are its params and
+    non-trainable values less the kernels and bias.
+    """
+
+    reads: int
+    writes: int
+    weights: tuple[tuple[int, int], ...] = ()
+    bias: int = 0
+    fused_norm: int = 0
+    fused: tuple[tuple[str, int], ...] = ()
+
+
 # ---------------------------------------------------------------- values -> typed parameters
 
 
@@ -174,7 +197,7 @@ def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evalu
             else:
                 return (0, 0, 0, 0) if word == "valid" else word
         if isinstance(raw, list):
-            values = [to_int(v, evaluate, 0, "a padding ≥ 0") for v in raw]
+            values = [to_int(v, evaluate, 0, "a padding") for v in raw]
             if len(values) == 2:
                 return (values[0], values[0], values[1], values[1])
             if len(values) == 4:
@@ -184,15 +207,16 @@ def padding(keywords: Sequence[str] = ("same", "valid")) -> Callable[[Any, Evalu
                 expected="padding as one number, [h, w] or [top, bottom, left, right]",
             )
         try:
-            value = to_int(raw, evaluate, 0, "a padding ≥ 0")
+            value = to_int(raw, evaluate, 0, "a padding")
         except SpecError as exc:
             if isinstance(raw, str):
-                words = ", ".join(f"'{k}'" for k in keywords)
+                words = ", ".join(f"'{k}'" for k in keywords)  # none for zero_pad: its padding is numbers only
                 detail = "" if raw.strip().isidentifier() else f": {exc.message}"
                 close = nearest(raw.strip(), keywords) if raw.strip().isidentifier() else []
+                forms = "a number, [h, w] or [top, bottom, left, right]"
                 raise SpecError(
-                    f"padding '{clip(raw)}' is not {words} or a number{detail}",
-                    expected=f"{words}, a number, [h, w] or [top, bottom, left, right]",
+                    f"padding '{clip(raw)}' is not {words + ' or ' if words else ''}a number{detail}",
+                    expected=f"{words}, {forms}" if words else forms,
                     hint=f"did you mean '{close[0]}'?" if close else None,
                 ) from None
             raise
@@ -335,6 +359,8 @@ class LayerKind:
     # may write its output over its input when nothing else reads that input later (ReLU(inplace=True)):
     # used by the peak-memory estimate with in-place activations
     in_place: ClassVar[bool] = False
+    # a view of its input (flatten, a channel slice, an inactive dropout): moves no data of its own
+    view: ClassVar[bool] = False
 
     def resolve(self, p: Params, inputs: Sequence[Shape]) -> Params:
         """The typed params with what depends on the input worked out once (a window's stride, padding,
@@ -378,6 +404,26 @@ class LayerKind:
         (elementwise layers, merges, channel operations), so the field is the inputs' widest."""
         return None
 
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        """Its multiplicative weight tensors as (elements, output channels); none for most kinds."""
+        return ()
+
+    def access(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Access:
+        """Memory traffic at inference (see Access): every input read once, the output written once,
+        the weights read once; a view moves nothing (its reader reads the tensor it views)."""
+        if self.view:
+            return Access(0, 0)
+        weights = self.weight_tensors(p, inputs, out)
+        channels = out[-1]
+        return Access(
+            sum(elements(s) for s in inputs),
+            elements(out),
+            weights,
+            channels if weights and p.get("bias") else 0,
+            channels if p.get("bn") else 0,
+            fused_ops(p, out),
+        )
+
     def data_inputs(self, p: Params, count: int) -> range:
         """The inputs whose values the output is computed from (for receptive fields): all of them, except
         for kinds that read another input's shape only (a crop to match another tensor)."""
@@ -419,6 +465,16 @@ def fused_parts(p: Params, out: Shape) -> list[Part]:
         kind = KINDS[activation]
         parts += kind.torch(kind.defaults(), (out,), out)
     return parts
+
+
+def fused_ops(p: Params, out: Shape) -> tuple[tuple[str, int], ...]:
+    """Each operation fused onto a layer's output, its batch norm then its activation: (kind, other ops)."""
+    ops = []
+    for name in ("batch_norm" if p.get("bn") else None, p.get("activation")):
+        if name:
+            kind = KINDS[name]
+            ops.append((name, kind.cost(kind.defaults(), (out,), out).other_ops))
+    return tuple(ops)
 
 
 FUSED_PARAMS: dict[str, Param] = {

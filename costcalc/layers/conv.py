@@ -10,6 +10,7 @@ from .base import (
     FUSED_PARAMS,
     GEOMETRY,
     KINDS,
+    Access,
     Cost,
     NoTorchEquivalent,
     Param,
@@ -118,6 +119,10 @@ class Conv(Convolution):
         conv = Cost(params=per_output * filters, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
 
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        kh, kw = p["kernel"]
+        return ((kh * kw * per_group(inputs[0][2], p["groups"]) * out[2], out[2]),)
+
     def ungrouped(self, p: Params) -> bool:
         return p["groups"] == 1
 
@@ -147,6 +152,10 @@ class DepthwiseConv(Convolution):
         conv = Cost(params=kh * kw * channels, macs=macs)
         return conv + bias_cost(p, channels, oh * ow) + fused_cost(p, out)
 
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        kh, kw = p["kernel"]
+        return ((kh * kw * out[2], out[2]),)
+
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         c = inputs[0][2]
         return [*self.torch_conv(p, inputs, c * p["multiplier"], c, p["bias"]), *fused_parts(p, out)]
@@ -175,6 +184,20 @@ class SeparableConv(Convolution):
         depthwise = Cost(params=kh * kw * middle, macs=note(oh * ow * middle * kh * kw, "depthwise"))
         pointwise = Cost(params=middle * filters, macs=note(oh * ow * filters * middle, "pointwise"))
         return depthwise + pointwise + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
+
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        kh, kw = p["kernel"]
+        middle = inputs[0][2] * p["multiplier"]
+        return ((kh * kw * middle, middle), (middle * out[2], out[2]))
+
+    def access(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Access:
+        # two kernels: the depthwise output is written to memory and read back by the pointwise conv
+        oh, ow, _ = out
+        middle = oh * ow * inputs[0][2] * p["multiplier"]
+        plain = super().access(p, inputs, out)
+        return Access(
+            plain.reads + middle, plain.writes + middle, plain.weights, plain.bias, plain.fused_norm, plain.fused
+        )
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         c = inputs[0][2]
@@ -230,6 +253,10 @@ class ConvTranspose(Convolution):
         macs = note(h * w * c, "input elements") * note(per_input, "multiplies per input")
         conv = Cost(params=c * per_input, macs=macs)
         return conv + bias_cost(p, filters, oh * ow) + fused_cost(p, out)
+
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        kh, kw = p["kernel"]
+        return ((inputs[0][2] * kh * kw * per_group(out[2], p["groups"]), out[2]),)
 
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         # the linear estimate: output o reads the inputs i with i·s ≤ o + p ≤ i·s + d·(f − 1), at most

@@ -39,6 +39,9 @@ class FullyConnected(LayerKind):
         macs = note(features, "inputs") * note(units, "outputs")
         return Cost(params=features * units, macs=macs) + bias_cost(p, units, 1) + fused_cost(p, out)
 
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        return ((elements(inputs[0]) * p["units"], p["units"]),)
+
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         return WHOLE_INPUT
 

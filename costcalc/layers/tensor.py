@@ -40,6 +40,7 @@ class NetworkInput(Free):
     summary = "the network input (added by costcalc, not written in specs)"
     min_inputs, max_inputs = 0, 0
     internal = True
+    view = True  # given to the network: its readers read it, nothing is written
 
 
 @register
@@ -47,6 +48,7 @@ class Identity(Free):
     name = "identity"
     summary = "passes its input through unchanged"
     in_place = True
+    view = True
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
@@ -60,6 +62,7 @@ class Dropout(Free):
     name = "dropout"
     summary = "dropout: inactive at inference, so no cost"
     in_place = True
+    view = True
     params = {"rate": Param(number(0.0, 1.0), 0.5, "fraction dropped while training")}
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
@@ -91,6 +94,7 @@ class Flatten(Free):
     name = "flatten"
     summary = "H×W×C → a flat vector of H·W·C"
     in_place = True  # a view of its input
+    view = True
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         return (elements(inputs[0]),)
@@ -123,6 +127,7 @@ class ZeroPad(Free):
 class ChannelSlice(Free):
     name = "channel_slice"
     summary = "channels start ≤ c < stop of the input"
+    view = True  # a strided view (x[:, start:stop]): its reader reads only the slice
     params = {
         "start": Param(non_negative_int, 0, "first channel kept (from 0)"),
         "stop": Param(positive_int, doc="one past the last channel kept"),
@@ -146,6 +151,7 @@ class ChannelSlice(Free):
 class ChannelSplit(Free):
     name = "channel_split"
     summary = "part `index` of the channels split into `parts` equal parts (ShuffleNet v2)"
+    view = True
     params = {
         "parts": Param(positive_int, 2, "number of equal parts"),
         "index": Param(non_negative_int, doc="which part, from 0"),
@@ -270,6 +276,15 @@ class Crop(Free):
 
     def data_inputs(self, p: Params, count: int) -> range:
         return range(1)  # a second input gives the size only
+
+    def notes(self, p: Params) -> list[str]:
+        if p["cropping"] is not None:
+            return []
+        top, bottom, left, right = p[GEOMETRY]
+        return [
+            f"centre crop: {top} top, {bottom} bottom, {left} left, {right} right cut (an odd pixel is cut at the"
+            " bottom/right)"
+        ]
 
     def window(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Window | None:
         top, _, left, _ = p[GEOMETRY]

@@ -36,6 +36,18 @@ def same_padding(size: int, window: int, stride: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def resolve_padding(
+    padding: str | Pad4, size: tuple[int, int], window: tuple[int, int], stride: tuple[int, int]
+) -> Pad4:
+    """Four padding values (top, bottom, left, right): 'same' worked out for a ``window``-span window with
+    ``stride`` over a ``size`` input, numbers as written. Only window2d calls it for a layer."""
+    if padding != "same":
+        return padding  # type: ignore[return-value]
+    top, bottom = same_padding(size[0], window[0], stride[0])
+    left, right = same_padding(size[1], window[1], stride[1])
+    return (top, bottom, left, right)
+
+
 def fmt_padding(pad: Pad4) -> str:
     if len(set(pad)) == 1:
         return str(pad[0])
@@ -127,12 +139,12 @@ def window2d(
     padding: str | Pad4,
     size: tuple[int, int],
 ) -> Window2d:
-    """The geometry of a window over a ``size`` input, 'same' padding resolved against it."""
-    if padding != "same":
-        return Window2d(kernel, stride, dilation, padding)  # type: ignore[arg-type]
-    top, bottom = same_padding(size[0], span(kernel[0], dilation[0]), stride[0])
-    left, right = same_padding(size[1], span(kernel[1], dilation[1]), stride[1])
-    return Window2d(kernel, stride, dilation, (top, bottom, left, right), True)
+    """The geometry of a window over a ``size`` input, 'same' padding resolved against it.
+
+    Plain ints only (the cache compares by value, and a formula-carrying Sym equals its int): explain gets
+    its formulas by passing the resolved window through symbolic.leaf."""
+    spans = (span(kernel[0], dilation[0]), span(kernel[1], dilation[1]))
+    return Window2d(kernel, stride, dilation, resolve_padding(padding, size, spans, stride), padding == "same")
 
 
 class SlidingWindow(LayerKind):

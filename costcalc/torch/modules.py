@@ -102,3 +102,7 @@ class Crop(nn.Module):
 
     def forward(self, x: torch.Tensor, *like: torch.Tensor) -> torch.Tensor:
         return x[:, :, self.top : self.top + self.height, self.left : self.left + self.width]
+
+
+# helpers of the kinds added for ONNX models (costcalc/layers/math_ops.py, reshaping.py)
+from ..onnx.torch_parts import Clip, Elementwise, Hardmax, MatMul, Pad, Reduce, Reshape, Transpose, Unary  # noqa: E402, F401

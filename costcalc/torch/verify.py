@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from ..analysis import analyze
+from ..errors import CostcalcError
 from ..graph import Graph
-from .model import SpecModule, attribute_names, parameter_count
+from .model import SpecModule, attribute_names, layer_parts, parameter_count
 
 
 @dataclass(frozen=True)
@@ -42,16 +44,47 @@ def channels_last(shape: torch.Size) -> tuple[int, ...]:
     return (dims[1], dims[2], dims[0]) if len(dims) == 3 else dims
 
 
+def first_refusal(graph: Graph) -> Mismatch:
+    """The first layer PyTorch refuses to build or to run on zeros, with PyTorch's own message."""
+    names = attribute_names(graph)
+    values: dict[str, torch.Tensor] = {}
+    for node, name, parts in zip(graph.nodes, names, layer_parts(graph)):
+        if node.kind == "input":
+            shape = graph.input_shape
+            values[name] = torch.zeros((1, shape[2], shape[0], shape[1]) if len(shape) == 3 else (1, *shape))
+            continue
+        try:
+            built = [p.build() for p in parts]
+            module = (built[0] if len(built) == 1 else nn.Sequential(*built)).eval()
+            with torch.no_grad():
+                values[name] = module(*(values[names[i]] for i in node.inputs))
+        except Exception as exc:  # noqa: BLE001 - whatever PyTorch raises is its refusal, reported as such
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            return Mismatch(node.name, "PyTorch refuses the layer", "counted", message)
+    return Mismatch("(network)", "PyTorch refuses the network", "counted", "an error no single layer raises")
+
+
 def verify(graph: Graph) -> Verification:
-    """Build ``graph`` in PyTorch, run zeros of its input shape once, compare every layer and the totals."""
+    """Build ``graph`` in PyTorch, run zeros of its input shape once, compare every layer and the totals.
+
+    A layer PyTorch refuses (its module cannot be built or raises on its input) is a failed check that
+    names the layer and quotes PyTorch, not a crash.
+    """
     analysis = analyze(graph)
-    model = SpecModule(graph).eval()
     names = attribute_names(graph)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # FlopCounterMode's notes about its own arguments
         counter = FlopCounterMode(display=False)
-        with torch.no_grad(), counter:
-            outputs = model(model.example_input(), every_layer=True)  # through __call__: per-module counts
+        try:
+            model = SpecModule(graph).eval()
+            with torch.no_grad(), counter:
+                outputs = model(model.example_input(), every_layer=True)  # through __call__: per-module counts
+        except CostcalcError:
+            raise  # a kind without a PyTorch module: the user's input, said as such
+        except Exception:  # noqa: BLE001 - PyTorch refuses a layer costcalc counted
+            refused = first_refusal(graph)
+            totals = (analysis.totals.params, 0), (analysis.totals.macs, 0)
+            return Verification(graph.name, len(graph.nodes) - 1, totals[0], totals[1], [refused])
     per_module = counter.get_flop_counts()
     prefix = f"{type(model).__name__}.layers."
     mismatches = []
