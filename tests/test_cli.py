@@ -82,7 +82,7 @@ def test_set_batch_dtype_depth():
     assert batched["totals"]["macs"] == 8 * single["totals"]["macs"]
     assert batched["totals"]["activation_bytes"] == 2 * batched["totals"]["activations"]
     folded = run("analyze", "resnet50", "--depth", "1")
-    assert "bottleneck ×3" in folded.output and "layer1.0.conv1" not in folded.output
+    assert "residual ×3" in folded.output and "layer1.0.conv1" not in folded.output
 
 
 def test_input_override():

@@ -13,7 +13,6 @@ import json
 import os
 import random
 import re
-from importlib import resources
 
 import yaml
 from hypothesis import HealthCheck, event, given, settings
@@ -26,7 +25,7 @@ from costcalc.errors import CostcalcError
 from costcalc.graph import build_graph
 from costcalc.memory import peak_memory
 from costcalc.reporting import Report
-from costcalc.sources import bundled_names
+from costcalc.sources import bundled_names, bundled_path
 from costcalc.spec import parse_spec
 
 EXAMPLES = int(os.environ.get("COSTCALC_FUZZ_EXAMPLES", "150"))
@@ -230,15 +229,8 @@ RUNNER = CliRunner()
 
 
 def bundled_text(name: str) -> str:
-    """A bundled spec's text; for a named variant (densenet121), its family file's."""
-    from costcalc.sources import bundled_path
-
-    path = bundled_path(name)
-    return (
-        path.read_text(encoding="utf-8")
-        if path
-        else (resources.files("costcalc.specs") / f"{name}.yaml").read_text(encoding="utf-8")
-    )
+    """The text of a bundled spec's file; a family's variant (resnet50) lives in its family's file (resnet.yaml)."""
+    return bundled_path(name).read_text(encoding="utf-8")
 
 
 def mutate(text: str, rng: random.Random) -> tuple[str, str]:

@@ -219,6 +219,9 @@ def report_lines(
         out += section_lines(section, width, title=section.key != "totals")
     out += _warnings([n.message for n in report.warnings], width)
     out.append([])
+    if report.convention_note:
+        out += words(one_line(report.convention_note), width, "dim")
+        out.append([])
     out += words(SUMMARY, width, "dim")
     return out
 
