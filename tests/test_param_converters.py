@@ -199,7 +199,7 @@ def test_activation_factory():
     from costcalc.layers.activations import Elementwise, activation
 
     try:
-        cls = activation("probe_act", 7, "f(x)", "ReLU", "a test activation")
+        cls = activation("probe_act", 7, "f(x)", "a test activation", "ReLU")
         kind = KINDS["probe_act"]
         assert issubclass(cls, Elementwise) and isinstance(kind, cls)
         assert (kind.name, kind.ops, kind.formula, kind.summary, kind.label) == (
