@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Literal
 
-Unit = Literal["text", "shape", "names", "count", "bytes", "share", "bar", "rf", "jump", "number"]
-NUMERIC_UNITS = frozenset({"count", "bytes", "share", "bar", "number"})
+Unit = Literal[
+    "text", "shape", "names", "count", "bytes", "share", "bar", "rf", "jump", "number", "seconds", "ratio", "fact"
+]
+# "fact": a (value, unit) pair, for a column whose rows are totals of different units (a comparison's)
+NUMERIC_UNITS = frozenset({"count", "bytes", "share", "bar", "number", "seconds", "ratio", "fact"})
+TOTAL_UNITS = frozenset({"count", "bytes", "share", "seconds", "ratio"})  # what a totals row shows
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,44 @@ def rf_columns(fields: Any) -> tuple[Column, ...]:
             lambda row: fields[row.name],
         ),
     )
+
+
+def hardware_columns(figures: Any) -> tuple[Column, ...]:
+    """--device and the dtypes: each row's bytes moved, intensity, bound and estimated time (the rules are
+    costcalc.hardware.QUANTITIES'), read by row name from ``figures``."""
+    from .hardware import QUANTITIES
+
+    def read(key: str) -> Any:
+        return lambda row: figures.get(row.name, {}).get(key)
+
+    out = [
+        Column("bytes", "Bytes moved", "bytes", QUANTITIES["bytes"].rule, 3, read("bytes")),
+        Column("intensity", "FLOP/B", "ratio", QUANTITIES["intensity"].rule, 4, read("intensity")),
+    ]
+    if any("seconds" in f for f in figures.values()):
+        out += [
+            Column("bound", "Bound", "text", QUANTITIES["bound"].rule, 2, read("bound")),
+            Column("seconds", "Time", "seconds", QUANTITIES["seconds"].rule, 1, read("seconds")),
+            Column(
+                "compute_seconds",
+                "Compute",
+                "seconds",
+                QUANTITIES["compute_seconds"].rule,
+                6,
+                read("compute_seconds"),
+                default=False,
+            ),
+            Column(
+                "memory_seconds",
+                "Memory",
+                "seconds",
+                QUANTITIES["memory_seconds"].rule,
+                6,
+                read("memory_seconds"),
+                default=False,
+            ),
+        ]
+    return tuple(out)
 
 
 def replace_default(column: Column, default: bool) -> Column:

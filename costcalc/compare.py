@@ -21,12 +21,12 @@ def _square(kernel: tuple[int, ...] | None) -> int | None:
 class Relation:
     """How a second value relates to a first: exact ratio (second / first) and difference (second − first)."""
 
-    first: int
-    second: int
+    first: int | float
+    second: int | float
 
     @property
     def ratio(self) -> Fraction | None:
-        return Fraction(self.second, self.first) if self.first else None
+        return Fraction(self.second) / Fraction(self.first) if self.first else None  # exact for ints and floats
 
     @property
     def difference(self) -> int:
@@ -40,13 +40,19 @@ class Relation:
             return f"{quantity} from none"
         if self.second == 0:
             return f"no {quantity}"
+        fewer, more = comparatives(quantity)
         if self.second < self.first:
-            fewer = "less" if quantity in UNCOUNTABLE else "fewer"
             return f"{self.first / self.second:.2f}× {fewer} {quantity}"
-        return f"{self.second / self.first:.2f}× more {quantity}"
+        return f"{self.second / self.first:.2f}× {more} {quantity}"
 
 
-UNCOUNTABLE = frozenset({"peak memory", "memory", "training memory"})  # "less", not "fewer"
+def comparatives(quantity: str) -> tuple[str, str]:
+    """'fewer params', 'less memory', 'lower intensity': the words a quantity takes."""
+    if "intensity" in quantity:
+        return "lower", "higher"
+    if "memory" in quantity or "time" in quantity:
+        return "less", "more"
+    return "fewer", "more"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .analysis import Analysis, BlockCost, LayerCost
 from .breakdown import BREAKDOWNS, GroupCost
 from .checks import Notice, dead_layer_notices
-from .columns import Column, chart_columns, group_columns, layer_columns, rf_columns
+from .columns import Column, chart_columns, group_columns, hardware_columns, layer_columns, rf_columns
 from .conventions import CONVENTION
 from .errors import CostcalcError
 from .layers import fmt_shape
@@ -30,6 +30,7 @@ from .memory import PeakMemory, peak_memory
 
 if TYPE_CHECKING:
     from .graph import Graph
+    from .hardware import HardwareView
     from .receptive_field import ReceptiveField
     from .settings import Settings
     from .spec import Spec
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2
 HELD_SHOWN = 4  # tensors named in the peak-memory note
 
-Unit = Literal["count", "bytes"]
+Unit = Literal["count", "bytes", "seconds", "ratio", "text"]
 
 
 class ReportError(CostcalcError):
@@ -52,7 +53,7 @@ class Fact:
 
     key: str
     label: str
-    value: int
+    value: int | float | str  # an exact int for counts and bytes; seconds and ratios are floats
     unit: Unit
     note: str = ""
 
@@ -158,6 +159,7 @@ class Report:
     chart: bool = False
     input_note: str = ""  # where the input size came from, when not the spec's own
     convention: Any = None  # a peer tool's figures (costcalc.conventions.count.PeerCount) when asked for
+    hardware: HardwareView | None = None  # --device, --weights-dtype, --activations-dtype
 
     # ---------------------------------------------------------------- what the tables show
 
@@ -175,9 +177,45 @@ class Report:
         columns = layer_columns(totals.macs, totals.params)
         if self.fields is not None:
             columns += rf_columns(self.fields)
+        if self.hardware is not None:
+            columns += hardware_columns(self.hardware_figures)
         if self.chart:
             columns += chart_columns(totals.macs, totals.params)
         return self._convention_columns(columns)
+
+    @cached_property
+    def hardware_figures(self) -> dict[str, dict[str, Any]]:
+        """Each layer's and block's hardware figures by name (a block's: the sums of its layers', its
+        intensity their FLOPs over their bytes; a bound is a layer's only)."""
+        from .hardware import layer_figures
+
+        if self.hardware is None:
+            return {}
+        figures: dict[str, dict[str, Any]] = dict(layer_figures(self.hardware))
+        parent = {b.name: b.block for b in self.analysis.blocks}
+        sums: dict[str, dict[str, Any]] = {}
+        for layer, moved in zip(self.analysis.layers, self.hardware.traffic.layers):
+            own = figures.get(layer.name, {})
+            block = layer.block
+            while block is not None:
+                total = sums.setdefault(block, {"bytes": 0, "flops": 0})
+                total["bytes"] += own.get("bytes", 0)
+                total["flops"] += 2 * moved.macs
+                for key in ("seconds", "compute_seconds", "memory_seconds"):
+                    if key in own:
+                        total[key] = total.get(key, 0.0) + own[key]
+                block = parent[block]
+        for name, total in sums.items():
+            flops = total.pop("flops")
+            total["intensity"] = flops / total["bytes"] if total["bytes"] else None
+            figures[name] = total
+        moved = self.hardware.traffic.totals
+        whole: dict[str, Any] = {"bytes": moved.bytes, "intensity": moved.intensity}
+        if self.hardware.roofline is not None:
+            t = self.hardware.roofline.totals
+            whole.update(seconds=t.seconds, compute_seconds=t.compute_seconds, memory_seconds=t.memory_seconds)
+        figures["Total"] = whole  # the totals row of the table (TotalRow's name)
+        return figures
 
     def _convention_columns(self, columns: tuple[Column, ...]) -> tuple[Column, ...]:
         """Under a peer's convention, its figures in place of the params and MACs columns."""
@@ -211,6 +249,8 @@ class Report:
             out.append(in_report.section(self.convention))
         if self.training is not None:
             out.append(self._training_section())
+        if self.hardware is not None:
+            out.append(self._hardware_section())
         if self.budgets:
             out.append(
                 Section(
@@ -302,6 +342,30 @@ class Report:
             "MACs, none with respect to the network input: about 3 × forward in all",
         )
 
+    def _hardware_section(self) -> Section:
+        from .hardware import facts
+
+        view = self.hardware
+        assert view is not None
+        units = {"bytes": "bytes", "count": "count", "seconds": "seconds", "flop_per_byte": "ratio", "text": "text"}
+        return Section(
+            "hardware",
+            self.hardware_title,
+            tuple(Fact(f.key, f.label[0].upper() + f.label[1:], f.value, units[f.unit], f.rule) for f in facts(view)),  # type: ignore[arg-type]
+            f"the device's figures and their sources: costcalc devices {view.device.name}" if view.device else "",
+        )
+
+    @property
+    def hardware_title(self) -> str:
+        view = self.hardware
+        if view is None:
+            return ""
+        p = view.traffic.precision
+        where = f" on {view.device.title}" if view.device is not None else ""
+        mixed = f", {len(p.layers)} layers with their own dtypes" if p.layers else ""
+        what = "Memory traffic and latency" if view.device is not None else "Memory traffic"
+        return f"{what}{where} ({p.weights} weights, {p.activations} activations{mixed})"
+
     # ---------------------------------------------------------------- words
 
     @property
@@ -310,7 +374,12 @@ class Report:
         batch = f" · batch {a.batch}" if a.batch != 1 else ""
         note = f" ({self.input_note})" if self.input_note else ""
         convention = f" · {self.convention.convention.name} convention" if self.convention is not None else ""
-        return f"{a.name} · input {fmt_shape(a.input)}{note}{batch} · {a.dtype}{convention}"
+        device = ""
+        if self.hardware is not None:
+            p = self.hardware.traffic.precision
+            on = f" on {self.hardware.device.name}" if self.hardware.device is not None else ""
+            device = f" · {p.weights}/{p.activations}{on}"
+        return f"{a.name} · input {fmt_shape(a.input)}{note}{batch} · {a.dtype}{device}{convention}"
 
     @property
     def convention_keys(self) -> tuple[str, ...]:
@@ -422,6 +491,14 @@ class Options:
     budgets: Mapping[str, str | int] = field(default_factory=dict)  # fact key -> limit (5M, 50MiB, 600000)
     convention: str | None = None  # a peer tool's convention (costcalc.conventions.NAMES); None: costcalc's
     torch_model: str = "auto"  # the PyTorch model a peer's figures are for (costcalc.conventions.structure.MODELS)
+    device: str | None = None  # a bundled device profile's name or a profile file: the roofline estimate
+    weights_dtype: str | None = None  # the hardware view's dtypes (default: --dtype)
+    activations_dtype: str | None = None
+    scales: str = "per_channel"
+
+    @property
+    def hardware(self) -> bool:
+        return self.device is not None or self.weights_dtype is not None or self.activations_dtype is not None
 
     def check(self) -> None:
         if self.by is not None and self.by not in BREAKDOWNS:
@@ -440,8 +517,11 @@ class Options:
                 raise ReportError(f"no PyTorch model '{self.torch_model}'; expected one of {', '.join(MODELS)}")
 
 
-def build_report(graph: Graph, settings: Settings, options: Options | None = None, input_note: str = "") -> Report:
-    """The report of ``graph`` under ``settings`` (batch, dtype) with what ``options`` ask for."""
+def build_report(
+    graph: Graph, settings: Settings, options: Options | None = None, input_note: str = "", spec: Spec | None = None
+) -> Report:
+    """The report of ``graph`` under ``settings`` (batch, dtype) with what ``options`` ask for; ``spec`` (the
+    spec the graph was built from) gives the hardware view its per-layer dtypes."""
     from .analysis import analyze
 
     options = options or Options()
@@ -474,12 +554,22 @@ def build_report(graph: Graph, settings: Settings, options: Options | None = Non
         options.chart,
         input_note,
         peer,
+        hardware_of(graph, settings, options, spec) if options.hardware else None,
     )
     if not options.budgets:
         return draft
     from dataclasses import replace
 
     return replace(draft, budgets=tuple(budget_checks(draft, options.budgets)))
+
+
+def hardware_of(graph: Graph, settings: Settings, options: Options, spec: Spec | None) -> HardwareView:
+    """The memory traffic (and, with a device, the roofline) of ``graph``: the dtypes default to --dtype."""
+    from .hardware import hardware_view
+
+    weights = options.weights_dtype or settings.dtype
+    activations = options.activations_dtype or settings.dtype
+    return hardware_view(graph, options.device, weights, activations, options.scales, settings.batch, spec=spec)
 
 
 def budget_checks(report: Report, limits: Mapping[str, str | int]) -> list[BudgetCheck]:
@@ -526,6 +616,10 @@ def report(
     budgets: Mapping[str, str | int] | None = None,
     convention: str | None = None,
     torch_model: str = "auto",
+    device: str | None = None,
+    weights_dtype: str | None = None,
+    activations_dtype: str | None = None,
+    scales: str = "per_channel",
 ) -> Report:
     """The report of a spec (a path, '-', a bundled name, or a parsed Spec), as `costcalc analyze` builds
     it: ``costcalc.report("mobilenet_v1", overrides={"alpha": 0.5}).fact("macs").value``;
@@ -533,9 +627,32 @@ def report(
     from .settings import Settings, input_size, parse_batch, parse_dtype
 
     settings = Settings(dict(overrides or {}), input_size(input), parse_batch(batch), parse_dtype(dtype))
-    options = Options(depth, by, rf, training, in_place, chart, dict(budgets or {}), convention, torch_model)
-    graph, note = load_graph(spec, settings)
-    return build_report(graph, settings, options, note)
+    options = Options(
+        depth,
+        by,
+        rf,
+        training,
+        in_place,
+        chart,
+        dict(budgets or {}),
+        convention,
+        torch_model,
+        device,
+        weights_dtype,
+        activations_dtype,
+        scales,
+    )
+    loaded = load_source(spec)
+    graph, note = load_graph(loaded, settings)
+    return build_report(graph, settings, options, note, loaded)
+
+
+def load_source(spec: str | Spec) -> Spec:
+    """A spec reference read and parsed (a parsed Spec as it is)."""
+    from .sources import load_spec
+    from .spec import Spec as SpecType
+
+    return spec if isinstance(spec, SpecType) else load_spec(spec)
 
 
 def load_graph(spec: str | Spec, settings: Settings) -> tuple[Graph, str]:

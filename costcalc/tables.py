@@ -81,32 +81,36 @@ FACT_UNITS = {"count": "count", "bytes": "bytes"}
 
 
 def comparison_totals(comparison: ComparisonReport) -> Table:
-    """One row per total (params, MACs, … peak memory), one column per spec; with two specs the ratio,
-    the difference and the relation in words."""
+    """One row per total (params, MACs, … peak memory; with a device, the hardware view's too), one column
+    per spec; with two specs the ratio, the difference and the relation in words."""
     reports, labels = comparison.reports, comparison.labels
     columns = [Column("quantity", "Total", "text", "the total compared", 0, itemgetter("quantity"))]
     for i, label in enumerate(labels):
-        columns.append(Column(f"spec{i + 1}", label, "count", f"the total for {label}", 0, itemgetter(f"spec{i + 1}")))
+        columns.append(Column(f"spec{i + 1}", label, "fact", f"the total for {label}", 0, itemgetter(f"spec{i + 1}")))
     two = len(reports) == 2
     if two:
         columns += [
             Column("ratio", "Ratio", "number", "second / first", 3, itemgetter("ratio")),
-            Column("difference", "Difference", "count", "second − first", 4, itemgetter("difference")),
+            Column("difference", "Difference", "fact", "second − first", 4, itemgetter("difference")),
             Column("relation", "In words", "text", "the second relative to the first", 2, itemgetter("relation")),
         ]
+    shared = [s.key for s in reports[0].sections if all(s.key in {t.key for t in r.sections} for r in reports)]
     entries = []
     for section in reports[0].sections:
-        if section.key != "totals":
+        if section.key not in ("totals", "hardware") or section.key not in shared:
             continue
         for fact in section.facts:
-            values = [r.fact(fact.key).value for r in reports]
-            row: dict[str, Any] = {"quantity": fact.label, "key": fact.key}
-            row.update({f"spec{i + 1}": v for i, v in enumerate(values)})
+            if fact.unit == "text":
+                continue
+            key = section.qualified(fact)
+            values = [r.fact(key).value for r in reports]
+            row: dict[str, Any] = {"quantity": fact.label, "key": key}
+            row.update({f"spec{i + 1}": (v, fact.unit) for i, v in enumerate(values)})
             if two:
-                relation = comparison.relations(fact.key)
+                relation = comparison.relations(key)
                 row["ratio"] = f"{float(relation.ratio):.3f}" if relation.ratio is not None else ""
-                row["difference"] = relation.difference
-                words = fact.label if fact.label in ("MACs", "FLOPs") else fact.label.lower()
+                row["difference"] = (relation.difference, fact.unit)
+                words = fact.label if fact.label in ("MACs", "FLOPs", "BOPs") else fact.label.lower()
                 row["relation"] = relation.words(words)
             entries.append(Entry(row))
     return Table("totals", "Comparison: " + " vs ".join(labels), tuple(columns), tuple(entries), exact=True)

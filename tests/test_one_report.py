@@ -304,3 +304,54 @@ def test_to_dataframe_round_trips_the_csv():
     again = io.StringIO()
     frame.to_csv(again, index=False, lineterminator="\n")
     assert list(csv.reader(io.StringIO(again.getvalue()))) == list(csv.reader(io.StringIO(text)))
+
+
+# ---------------------------------------------------------------- the hardware view, in every format
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["mobilenet_v2", "--device", "jetson-orin-nano", "--dtype", "int8"],
+        ["resnet18", "--device", "h100", "--weights-dtype", "int4", "--activations-dtype", "int8"],
+        ["lenet5", "--weights-dtype", "int8"],  # traffic only: no device, no times
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_the_hardware_view_is_in_every_format(args):
+    from costcalc.render.text import fact_text
+
+    data = json.loads(run("analyze", *args, "-f", "json"))
+    hardware = {k: v for k, v in data["hardware"].items() if k in data["hardware"]["rules"]}
+    assert hardware and ("seconds" in hardware) == ("--device" in args)
+    table, markdown = run("analyze", *args), run("analyze", *args, "-f", "markdown")
+    latex, page = run("analyze", *args, "-f", "latex"), run("analyze", *args, "-f", "html")
+    facts = {r["name"]: r["value"] for r in csv.DictReader(io.StringIO(run("analyze", *args, "-f", "csv")))}
+    for key, value in hardware.items():
+        unit = "text" if isinstance(value, str) else None
+        shown = fact_text(value, unit or _unit_of(key, value))[0]
+        assert shown in table and shown in markdown and shown in page, (key, shown)
+        assert shown.replace(",", "{,}").replace("µ", "$\\mu$") in latex or shown in latex, (key, shown)
+        assert facts[f"hardware.{key}"] == str(value), key  # CSV: the figure itself
+    layer = data["layers"][1]
+    assert {"bytes", "intensity"} <= set(layer) and (("seconds" in layer) == ("--device" in args))
+
+
+def _unit_of(key: str, value: object) -> str:
+    if key == "intensity":
+        return "ratio"
+    if key.endswith("seconds"):
+        return "seconds"
+    return "count" if key == "bops" else "bytes"
+
+
+def test_compare_sets_the_hardware_views_side_by_side():
+    data = json.loads(run("compare", "resnet50", "mobilenet_v2", "--device", "h100", "-f", "json"))
+    assert set(data["hardware"]) >= {"bytes", "seconds", "intensity"}
+    for index, spec in enumerate(data["specs"]):
+        assert data["hardware"]["seconds"][index] == spec["hardware"]["seconds"]
+    relation = data["second_vs_first"]["hardware.seconds"]
+    assert relation["ratio"] == pytest.approx(data["hardware"]["seconds"][1] / data["hardware"]["seconds"][0])
+    assert "less estimated time" in relation["words"]
+    table = run("compare", "resnet50", "mobilenet_v2", "--device", "h100")
+    assert "Estimated time" in table and "µs" in table

@@ -114,6 +114,10 @@ def test_analyze_fits_every_width_and_never_cuts_a_name_from_the_left(name, widt
         ["analyze", "lenet5", "--rf", "--training", "adam", "--batch", "64"],
         ["analyze", "resnet50", "--by", "kind"],
         ["analyze", "googlenet", "--depth", "2", "--exact"],
+        ["analyze", "mobilenet_v2", "--device", "jetson-orin-nano", "--dtype", "int8"],
+        ["compare", "resnet50", "mobilenet_v2", "--device", "h100", "--layers", "--depth", "1"],
+        ["explain", "mobilenet_v2", "--layer", "stage2.0.depthwise", "--device", "raspberry-pi-5"],
+        ["devices"],
     ],
     ids=lambda a: " ".join(a),
 )

@@ -10,12 +10,14 @@ from ..errors import CostcalcError
 from .core import CheckFailed, app, stderr
 from .options import (
     REPORT_SUFFIXES,
+    ActivationsDTypeOpt,
     AllOpt,
     BatchOpt,
     ByOpt,
     ColumnsOpt,
     ConventionOpt,
     DepthOpt,
+    DeviceOpt,
     DType,
     DTypeOpt,
     ExactOpt,
@@ -31,13 +33,17 @@ from .options import (
     Optimizer,
     OutputOpt,
     ReportFormatOpt,
+    Scales,
+    ScalesOpt,
     SetOpt,
     SpecArg,
     TorchModel,
     TorchModelOpt,
+    WeightsDTypeOpt,
     budgets,
     check_presentation,
     column_keys,
+    hardware_options,
     output_format,
     shown_elsewhere,
     spec_files,
@@ -87,6 +93,10 @@ def analyze(
     max_peak_memory: MaxPeakMemory = None,
     convention: ConventionOpt = None,
     torch_model: TorchModelOpt = TorchModel.auto,  # type: ignore[attr-defined]
+    device: DeviceOpt = None,
+    weights_dtype: WeightsDTypeOpt = None,
+    activations_dtype: ActivationsDTypeOpt = None,
+    scales: ScalesOpt = Scales.per_channel,  # type: ignore[attr-defined]
 ) -> None:
     """Report params, MACs, FLOPs, other ops, activations and peak memory, per layer and in total.
 
@@ -102,7 +112,7 @@ def analyze(
 
     Example: costcalc analyze resnet50 --convention ptflops
     """
-    from ..reporting import Options, build_report, load_graph
+    from ..reporting import Options, build_report, load_graph, load_source
     from ..settings import Settings
 
     fmt = output_format(output_format_, output, REPORT_SUFFIXES, "table", "analyze")
@@ -127,10 +137,12 @@ def analyze(
         limits,
         convention.value if convention else None,
         torch_model.value,
+        **hardware_options(device, weights_dtype, activations_dtype, scales),
     )
     options.check()
-    graph, note = load_graph(spec, settings)
-    report = build_report(graph, settings, options, note)
+    source = load_source(spec)
+    graph, note = load_graph(source, settings)
+    report = build_report(graph, settings, options, note, source)
     messages = [n.message for n in report.warnings]
     fail_on_warnings(messages, strict)
     write_report(report, fmt, output, spec_files(spec), exact, show_all, column_keys(columns))

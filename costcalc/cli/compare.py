@@ -9,10 +9,12 @@ import typer
 from .core import CheckFailed, app, stderr
 from .options import (
     REPORT_SUFFIXES,
+    ActivationsDTypeOpt,
     AllOpt,
     BatchesOpt,
     ByOpt,
     DepthOpt,
+    DeviceOpt,
     DTypesOpt,
     ExactOpt,
     InPlaceOpt,
@@ -26,11 +28,15 @@ from .options import (
     MaxPeakMemory,
     OutputOpt,
     ReportFormatOpt,
+    Scales,
+    ScalesOpt,
     SetAOpt,
     SetBOpt,
     SetsOpt,
     SpecsArg,
+    WeightsDTypeOpt,
     budgets,
+    hardware_options,
     load_reports,
     output_format,
     per_spec_settings,
@@ -66,6 +72,10 @@ def compare(
     max_param_bytes: MaxParamBytes = None,
     max_activation_bytes: MaxActivationBytes = None,
     max_peak_memory: MaxPeakMemory = None,
+    device: DeviceOpt = None,
+    weights_dtype: WeightsDTypeOpt = None,
+    activations_dtype: ActivationsDTypeOpt = None,
+    scales: ScalesOpt = Scales.per_channel,  # type: ignore[attr-defined]
 ) -> None:
     """Compare specs side by side: every total, ratios and differences (worded so the direction is clear).
 
@@ -74,6 +84,8 @@ def compare(
     Example: costcalc compare mobilenet_v1 mobilenet_v1 --set 2:alpha=0.5
 
     Example: costcalc compare resnet18 resnet34 --layers --depth 1
+
+    Example: costcalc compare resnet50 mobilenet_v2 --device h100
     """
     from ..reporting import ComparisonReport, Options, labels_for
 
@@ -90,7 +102,16 @@ def compare(
         activation_bytes=max_activation_bytes,
         peak_memory=max_peak_memory,
     )
-    options = Options(depth, by.value if by else None, False, None, in_place, False, limits)
+    options = Options(
+        depth,
+        by.value if by else None,
+        False,
+        None,
+        in_place,
+        False,
+        limits,
+        **hardware_options(device, weights_dtype, activations_dtype, scales),
+    )
     options.check()
     reports = load_reports(specs, settings, options)
     labels = labels_for([r.name for r in reports], [s.overrides for s in settings])

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .core import app
-from .options import OutputOpt, emit
+from .options import OutputOpt, emit, screen
 
 device_app = typer.Typer(
     help="Measure this machine, time specs in PyTorch, and calibrate a device profile.",
@@ -43,19 +43,23 @@ def devices(
         data = [device_dict(d) for d in chosen]
         typer.echo(json.dumps(data[0] if device is not None else data, indent=1, ensure_ascii=False))
         return
-    if device is not None:
-        typer.echo(_details(chosen[0]))
-        return
-    import shutil
-    import textwrap
+    from ..render.terminal import words
+    from ..render.text import one_line
 
-    width = max(60, shutil.get_terminal_size((100, 24)).columns)
-    indent = " " * 27
+    here = screen()
+    lines: list = []
+    if device is not None:
+        for text in _details(chosen[0]).splitlines():  # each figure's line wraps under its own indentation
+            indent = " " * (len(text) - len(text.lstrip()) + 4)
+            lines += words(one_line(text.strip()), here.width, None, indent, text[: len(text) - len(text.lstrip())])
+        here.print(lines)
+        return
     for d in chosen:
-        typer.echo(f"{d.name:22} {d.kind:4} {d.title}")
+        lines += words(one_line(f"{d.kind} · {d.title}"), here.width, None, "    ", f"{d.name}  ")
         for text in (_rates(d), f"sources: {', '.join(d.sources)}"):
-            typer.echo(textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent + "  "))
-    typer.echo("\n`costcalc devices NAME` shows each figure with its source.")
+            lines += words(one_line(text), here.width, "dim", "      ", "    ")
+    lines += [[], *words("`costcalc devices NAME` shows each figure with its source.", here.width)]
+    here.print(lines)
 
 
 def _rates(d) -> str:  # type: ignore[no-untyped-def]

@@ -15,12 +15,14 @@ import typer
 
 from ..breakdown import BREAKDOWNS
 from ..conventions import MODELS, NAMES
-from ..dtypes import DTYPE_BYTES
+from ..dtypes import DTYPE_BITS, DTYPE_BYTES, SCALES
 from ..errors import CostcalcError
 from ..training import OPTIMIZERS
 from .core import remember_specs, stderr
 
 DType = StrEnum("DType", {name: name for name in DTYPE_BYTES})  # type: ignore[misc]
+TensorDType = StrEnum("TensorDType", {name: name for name in DTYPE_BITS})  # type: ignore[misc]
+Scales = StrEnum("Scales", {name: name for name in SCALES})  # type: ignore[misc]
 By = StrEnum("By", {name: name for name in BREAKDOWNS})  # type: ignore[misc]
 Optimizer = StrEnum("Optimizer", {name: name for name in OPTIMIZERS})  # type: ignore[misc]
 ConventionName = StrEnum("ConventionName", {name: name for name in NAMES})  # type: ignore[misc]
@@ -137,6 +139,41 @@ InPlaceOpt = Annotated[
     ),
 ]
 
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        metavar="NAME|FILE",
+        help="A device profile (`costcalc devices` lists the bundled ones) or a profile file: adds each layer's "
+        "bytes moved, arithmetic intensity, bound and a roofline time estimate, and the totals.",
+    ),
+]
+WeightsDTypeOpt = Annotated[
+    TensorDType | None,
+    typer.Option(
+        "--weights-dtype", help="The weights' type in the memory traffic (default: --dtype); int4, int2 pack."
+    ),
+]
+ActivationsDTypeOpt = Annotated[
+    TensorDType | None,
+    typer.Option("--activations-dtype", help="The activations' type in the memory traffic (default: --dtype)."),
+]
+ScalesOpt = Annotated[
+    Scales,
+    typer.Option("--scales", help="Integer weights' scales and zero points: one per output channel, or per tensor."),
+]
+
+
+def hardware_options(device: str | None, weights: Any, activations: Any, scales: Any) -> dict[str, Any]:
+    """The report options of the hardware view, from the CLI's."""
+    return {
+        "device": device,
+        "weights_dtype": weights.value if weights is not None else None,
+        "activations_dtype": activations.value if activations is not None else None,
+        "scales": scales.value,
+    }
+
+
 _MAX = "Fail (exit 1) when the total exceeds this; "
 COUNT_HELP = _MAX + "decimal units K, M, G, T (600M = 600,000,000)."
 BYTES_HELP = _MAX + "KB, MB, GB are decimal (10³…), KiB, MiB, GiB binary (2¹⁰…)."
@@ -249,7 +286,7 @@ def load_reports(specs: list[str], settings: list[Any], options: Any) -> list[An
         if ref not in loaded:
             loaded[ref] = load_spec(ref)
         graph, note = load_graph(loaded[ref], chosen)
-        reports.append(build_report(graph, chosen, options, note))
+        reports.append(build_report(graph, chosen, options, note, loaded[ref]))
     return reports
 
 

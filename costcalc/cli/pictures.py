@@ -10,9 +10,11 @@ import typer
 
 from .core import app
 from .options import (
+    ActivationsDTypeOpt,
     BatchesOpt,
     BatchOpt,
     DepthOpt,
+    DeviceOpt,
     DType,
     DTypeOpt,
     DTypesOpt,
@@ -20,13 +22,16 @@ from .options import (
     InPlaceOpt,
     InputOpt,
     InputsOpt,
+    Scales,
     SetAOpt,
     SetBOpt,
     SetOpt,
     SetsOpt,
     SpecArg,
     SpecsArg,
+    WeightsDTypeOpt,
     emit,
+    hardware_options,
     load_reports,
     output_format,
     per_spec_settings,
@@ -105,20 +110,38 @@ def plot(
     batch: BatchesOpt = None,
     dtype: DTypesOpt = None,
     depth: DepthOpt = None,
+    device: DeviceOpt = None,
+    weights_dtype: WeightsDTypeOpt = None,
+    activations_dtype: ActivationsDTypeOpt = None,
 ) -> None:
     """Chart where the MACs and params are (needs matplotlib: pip install 'costcalc[plot]').
+
+    With --device, the roofline instead: every layer a point at its arithmetic intensity and attainable
+    FLOP/s under the device's roof.
 
     Example: costcalc plot vgg16 -o vgg16.svg
 
     Example: costcalc plot resnet18 resnet34 resnet50 -o resnets.png
+
+    Example: costcalc plot mobilenet_v2 --device jetson-orin-nano --dtype int8 -o roofline.svg
     """
     from ..render.charts import comparison_chart, layer_chart
     from ..reporting import Options, labels_for
 
     fmt = output_format(chart_format, output, CHART_SUFFIXES, "svg", "plot")
     settings = per_spec_settings(len(specs), set_, set_a, set_b, input_size, batch, dtype)
-    reports = load_reports(specs, settings, Options(depth=depth))
-    if len(reports) == 1:
+    hardware = hardware_options(device, weights_dtype, activations_dtype, Scales.per_channel)  # type: ignore[attr-defined]
+    if device is not None and len(specs) != 1:
+        raise typer.BadParameter("a roofline chart is of one spec (compare --device sets several side by side)")
+    reports = load_reports(specs, settings, Options(depth=depth, **hardware))
+    if device is not None:
+        if fmt == "pdf":
+            raise typer.BadParameter("a roofline chart is drawn as svg or png", param_hint="--output")
+        from ..hardware import roofline_chart
+
+        view = reports[0].hardware
+        data = roofline_chart(view.roofline, view.traffic, fmt)
+    elif len(reports) == 1:
         data = layer_chart(reports[0].analysis, fmt, depth)
     else:
         labels = labels_for([r.name for r in reports], [s.overrides for s in settings])
@@ -139,6 +162,9 @@ def report(
     batch: BatchesOpt = None,
     dtype: DTypesOpt = None,
     in_place: InPlaceOpt = False,
+    device: DeviceOpt = None,
+    weights_dtype: WeightsDTypeOpt = None,
+    activations_dtype: ActivationsDTypeOpt = None,
 ) -> None:
     """One self-contained HTML file: convention, totals, charts, diagram, a sortable, foldable layer table.
 
@@ -148,13 +174,16 @@ def report(
     Example: costcalc report resnet50 -o resnet50.html
 
     Example: costcalc report resnet18 resnet50 -o resnets.html
+
+    Example: costcalc report resnet50 --device a100 -o r.html  (with the roofline plot)
     """
     from ..render.html import render_html
     from ..reporting import ComparisonReport, Options, labels_for
 
     output_format(None, output, {".html": "html", ".htm": "html"}, "html", "report", has_format_option=False)
     settings = per_spec_settings(len(specs), set_, set_a, set_b, input_size, batch, dtype)
-    reports = load_reports(specs, settings, Options(in_place=in_place))
+    hardware = hardware_options(device, weights_dtype, activations_dtype, Scales.per_channel)  # type: ignore[attr-defined]
+    reports = load_reports(specs, settings, Options(in_place=in_place, **hardware))
     if len(reports) == 1:
         page = render_html(reports[0])
     else:

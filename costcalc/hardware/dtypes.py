@@ -11,18 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..dtypes import DTYPE_BITS, SCALES  # one table of dtypes for every command
 from ..errors import CostcalcError, nearest
 
-# bits per element; sub-byte types are packed densely, each tensor rounded up to whole bytes
-DTYPE_BITS: dict[str, int] = {
-    "float32": 32,
-    "float16": 16,
-    "bfloat16": 16,
-    "float8": 8,
-    "int8": 8,
-    "int4": 4,
-    "int2": 2,
-}
 INTEGER: frozenset[str] = frozenset({"int8", "int4", "int2"})
 # the order a device's peak is looked for when it lists no rate for a type: the next wider type of
 # the same family (an int4 product runs on int8 units, a float16 one at float32)
@@ -35,7 +26,6 @@ WIDER: dict[str, str] = {
 }
 SCALE_BYTES = 4  # one float32 scale per group of an integer weight tensor
 INT32_BITS = 32  # integer bias and accumulators
-SCALES = ("per_channel", "per_tensor")
 
 
 class PrecisionError(CostcalcError):

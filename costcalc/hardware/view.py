@@ -90,9 +90,11 @@ def hardware_view(
     batch: int = 1,
     overrides: Mapping[str, Any] | None = None,
     input_shape: Shape | None = None,
+    spec: Spec | None = None,
 ) -> HardwareView:
-    """``hardware_view("mobilenet_v2", "jetson-orin-nano", "int8", "int8").roofline.totals.seconds``."""
-    spec = None
+    """``hardware_view("mobilenet_v2", "jetson-orin-nano", "int8", "int8").roofline.totals.seconds``.
+
+    Given a Graph, pass the ``spec`` it was built from for its per-layer ``dtype:`` (mixed precision)."""
     if isinstance(ref, Graph):
         graph = ref
     else:

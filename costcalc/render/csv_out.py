@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..columns import Column
+from ..columns import TOTAL_UNITS, Column
 from ..reporting import ComparisonReport, Report, SweepReport
 from ..tables import Table, report_table, sweep_variants
 from .text import one_line, plain_value, shape
@@ -46,7 +46,7 @@ def lines(rows: Iterable[Sequence[Any]]) -> str:
 def _cells(table: Table, columns: Sequence[Column], entry: Any) -> list[Any]:
     out = []
     for column in columns:
-        if entry.role == "total" and column.unit not in ("count", "bytes"):
+        if entry.role == "total" and column.unit not in TOTAL_UNITS:
             out.append("Total" if column.key in ("name", "group") else "")
             continue
         out.append(plain_value(column.value(entry.item), column.unit))

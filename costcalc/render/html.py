@@ -8,9 +8,10 @@ from __future__ import annotations
 import html
 import re
 
+from ..columns import TOTAL_UNITS
 from ..reporting import RELATION_NOTE, ComparisonReport, Report, Section
 from ..tables import Table, comparison_totals, report_table
-from .text import exact, one_line, shape, short, short_bytes, value_text
+from .text import fact_text, one_line, shape, value_text
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -107,9 +108,9 @@ def _e(text: object) -> str:
 def _facts(section: Section) -> str:
     rows = []
     for f in section.facts:
-        brief = short_bytes(f.value) if f.unit == "bytes" else short(f.value)
+        value, brief = fact_text(f.value, f.unit)
         rows.append(
-            f'<tr data-key="{_e(section.qualified(f))}"><th>{_e(f.label)}</th><td class="num">{exact(f.value)}</td>'
+            f'<tr data-key="{_e(section.qualified(f))}"><th>{_e(f.label)}</th><td class="num">{value}</td>'
             f'<td class="num note">{_e(brief)}</td><td class="note">{_e(f.note)}</td></tr>'
         )
     note = f'<p class="note">{_e(section.note)}.</p>' if section.note else ""
@@ -117,7 +118,7 @@ def _facts(section: Section) -> str:
 
 
 def _cell(column, item, entry_role: str) -> str:  # noqa: ANN001
-    if entry_role == "total" and column.unit not in ("count", "bytes", "share"):
+    if entry_role == "total" and column.unit not in TOTAL_UNITS:
         return "<td>Total</td>" if column.key in ("name", "group") else "<td></td>"
     value = column.value(item)
     if column.unit in ("share", "bar"):
@@ -131,6 +132,8 @@ def _cell(column, item, entry_role: str) -> str:  # noqa: ANN001
         )
     if column.unit in ("count", "bytes"):
         return f'<td class="num" data-value="{value}">{value:,}</td>' if value is not None else "<td></td>"
+    if column.numeric and value is not None:
+        return f'<td class="num" data-value="{value}">{_e(value_text(value, column.unit, True))}</td>'
     return f"<td>{_e(value_text(value, column.unit, True))}</td>"
 
 
@@ -159,6 +162,20 @@ def html_table(table: Table, sortable: bool = False) -> str:
         body.append(f"<tr{attributes}>" + "".join(cells) + "</tr>")
     kind = ' class="layers"' if sortable else ""
     return f"<table{kind}><thead><tr>{head}</tr></thead><tbody>" + "\n".join(body) + "</tbody></table>"
+
+
+def _roofline(report: Report) -> str:
+    """With a device: every layer on the device's roofline (intensity against attainable FLOP/s)."""
+    view = report.hardware
+    if view is None or view.roofline is None:
+        return ""
+    from ..hardware import roofline_chart
+
+    return _figure(
+        f"Roofline on {view.device.title}",
+        _chart_svg(lambda: roofline_chart(view.roofline, view.traffic, "svg")),
+        "charts need matplotlib: pip install 'costcalc[plot]'",
+    )
 
 
 def _figure(title: str, svg: str | None, missing: str) -> str:
@@ -239,6 +256,7 @@ def _spec_section(report: Report, label: str) -> list[str]:
             _chart_svg(lambda: layer_chart(analysis)),
             "charts need matplotlib: pip install 'costcalc[plot]'",
         ),
+        _roofline(report),
         _figure("Diagram", diagram, missing),
         '<h3>Layers</h3><p class="note">Click a column to sort; click a block to fold it.</p>',
         html_table(report_table(report), sortable=True),

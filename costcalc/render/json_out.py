@@ -22,6 +22,9 @@ _BLOCK_KEYS = ("name", "kind", "block", "output", "params", "non_trainable", "ma
 _BLOCK_KEYS += ("activations", "repeat", "layers")
 
 
+HARDWARE_KEYS = {"bytes", "intensity", "bound", "seconds", "compute_seconds", "memory_seconds"}
+
+
 def rf_fields(field: Any) -> dict[str, Any]:
     return {
         "rf_size": [_number(v) for v in field.size],
@@ -88,6 +91,18 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "held": list(peak.held),
                 "in_place": peak.in_place,
             }
+        elif section.key == "hardware" and report.hardware is not None:
+            view = report.hardware
+            precision = view.traffic.precision
+            data["hardware"] = {
+                "device": view.device.name if view.device is not None else None,
+                "weights_dtype": precision.weights,
+                "activations_dtype": precision.activations,
+                "scales": precision.scales,
+                "layers_with_own_dtypes": {k: [v.weights, v.activations] for k, v in precision.layers.items()},
+                **{f.key: f.value for f in section.facts},
+                "rules": {f.key: f.note for f in section.facts},
+            }
         elif section.key == "training" and report.training is not None:
             cost = report.training
             data["training"] = {
@@ -103,7 +118,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         ]
     data["warnings"] = [{"code": n.code, "message": n.message, "layer": n.layer} for n in report.warnings]
     own = ("rf",)
-    keys = set(report.convention_keys)  # a peer convention's per-layer figures ride along with costcalc's
+    # a peer convention's per-layer figures and the hardware view's ride along with costcalc's
+    keys = set(report.convention_keys) | (HARDWARE_KEYS if report.hardware is not None else set())
     extra = tuple(c for c in report.columns if c.unit in own or c.key in keys) if report.groups is None else ()
     layers = list(map(_reader(_LAYER_KEYS), a.layers))
     blocks = list(map(_reader(_BLOCK_KEYS), a.blocks))
@@ -134,6 +150,9 @@ def comparison_dict(comparison: ComparisonReport) -> dict[str, Any]:
         "conventions": dict(comparison.conventions),
         "totals": {key: [r.fact(key).value for r in reports] for key in totals_keys},
     }
+    if all(r.hardware is not None for r in reports):
+        keys = [f.key for f in reports[0].sections[-1].facts]
+        out["hardware"] = {key: [r.fact(f"hardware.{key}").value for r in reports] for key in keys}
     if len(reports) == 2:
         out["second_vs_first"] = {}
         for fact in reports[0].sections[0].facts:
@@ -145,6 +164,16 @@ def comparison_dict(comparison: ComparisonReport) -> dict[str, Any]:
                 "difference": relation.difference,
                 "words": relation.words(words),
             }
+        hardware = [r.sections[-1] for r in reports if r.hardware is not None]
+        if len(hardware) == len(reports):
+            for fact in hardware[0].facts:
+                if fact.unit != "text":
+                    relation = comparison.relations(f"hardware.{fact.key}")
+                    out["second_vs_first"][f"hardware.{fact.key}"] = {
+                        "ratio": float(relation.ratio) if relation.ratio is not None else None,
+                        "difference": relation.difference,
+                        "words": relation.words(fact.label.lower()),
+                    }
         out["headline"] = comparison.headline
         out["separable"] = list(comparison.separable_notes)
     if comparison.layers:
@@ -159,6 +188,8 @@ def comparison_dict(comparison: ComparisonReport) -> dict[str, Any]:
 
 
 def _plain_json(value: Any, unit: str) -> Any:
+    if unit == "fact":
+        return value[0]
     return list(value) if unit == "shape" else value
 
 

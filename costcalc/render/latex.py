@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..columns import TOTAL_UNITS
 from ..conventions import SUMMARY
 from ..reporting import RELATION_NOTE, ComparisonReport, Report, Section, SweepReport
 from ..tables import SWEEP_NOTE, Table, aligned_layers, comparison_totals, grouped, report_table, sweep_variants
-from .text import exact, one_line, short, short_bytes, value_text
+from .text import fact_text, one_line, value_text
 
 _SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -49,7 +50,7 @@ def table(t: Table, footnote: str | None = None) -> str:
         if entry.role == "total":
             lines.append(r"\hline")
         for column in t.columns:
-            if entry.role == "total" and column.unit not in ("count", "bytes", "share"):
+            if entry.role == "total" and column.unit not in TOTAL_UNITS:
                 cells.append(r"\textbf{Total}" if column.key in ("name", "group") else "")
                 continue
             value = column.value(entry.item)
@@ -72,8 +73,8 @@ def facts(section: Section) -> str:
     lines = [r"\begin{table}[ht]", r"\centering", rf"\caption{{{escape(section.title)}}}"]
     lines += [r"\begin{tabular}{lrrl}", r"\hline"]
     for f in section.facts:
-        brief = short_bytes(f.value) if f.unit == "bytes" else short(f.value)
-        lines.append(rf"{escape(f.label)} & {_number(exact(f.value))} & {escape(brief)} & {escape(f.note)} \\")
+        value, brief = fact_text(f.value, f.unit)
+        lines.append(rf"{escape(f.label)} & {_number(value)} & {escape(brief)} & {escape(f.note)} \\")
     lines += [r"\hline", r"\end{tabular}"]
     if section.note:
         lines.append(rf"\par\smallskip\footnotesize {escape(section.note)}")

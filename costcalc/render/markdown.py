@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..columns import TOTAL_UNITS
 from ..conventions import SUMMARY
 from ..reporting import RELATION_NOTE, ComparisonReport, Report, Section, SweepReport
 from ..tables import SWEEP_NOTE, Table, aligned_layers, comparison_totals, grouped, report_table, sweep_variants
-from .text import exact, one_line, short, short_bytes, value_text
+from .text import fact_text, one_line, value_text
 
 _SPECIAL = re.compile(r"[\\`*\[\]|<>&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
@@ -36,7 +37,7 @@ def table(t: Table) -> str:
         cells = []
         for column in t.columns:
             if entry.role == "total":
-                if column.unit in ("count", "bytes", "share"):
+                if column.unit in TOTAL_UNITS:
                     cells.append(f"**{value_text(column.value(entry.item), column.unit, True)}**")
                 else:
                     cells.append("**Total**" if column.key in ("name", "group") else "")
@@ -56,8 +57,8 @@ def table(t: Table) -> str:
 def facts(section: Section) -> str:
     lines = [f"**{escape(section.title)}**", "", "| | exact | | |", "| --- | ---: | ---: | --- |"]
     for f in section.facts:
-        brief = short_bytes(f.value) if f.unit == "bytes" else short(f.value)
-        lines.append(f"| {escape(f.label)} | {exact(f.value)} | {escape(brief)} | {escape(f.note)} |")
+        value, brief = fact_text(f.value, f.unit)
+        lines.append(f"| {escape(f.label)} | {value} | {escape(brief)} | {escape(f.note)} |")
     if section.note:
         lines += ["", escape(section.note[0].upper() + section.note[1:] + ".")]
     return "\n".join(lines) + "\n"

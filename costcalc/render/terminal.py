@@ -11,14 +11,13 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from ..columns import Column
+from ..columns import TOTAL_UNITS, Column
 from ..conventions import SUMMARY
 from ..reporting import RELATION_NOTE, ComparisonReport, Report, Section, SweepReport
 from ..tables import SWEEP_NOTE, Table, aligned_layers, comparison_totals, grouped, report_table, sweep_variants
 from . import layout
 from .layout import Bar, Col, Laid, Line, TableRow
-from .text import exact as exact_text
-from .text import for_encoding, one_line, short, short_bytes, value_text
+from .text import fact_text, for_encoding, one_line, value_text
 
 INDENT = "  "
 LARGE_TABLE = 500  # rows; a larger table shows only the heaviest unless --all
@@ -91,7 +90,7 @@ def _cell(column: Column, item: Any, exact: bool) -> layout.Cell:
 
 
 def _total_cell(column: Column, item: Any, exact: bool) -> layout.Cell:
-    if column.unit in ("count", "bytes", "share"):
+    if column.unit in TOTAL_UNITS:
         return value_text(column.value(item), column.unit, exact)
     return "Total" if column.key in ("name", "group") else ""
 
@@ -161,17 +160,9 @@ def _macs(item: Any) -> int:
 
 def section_lines(section: Section, width: int | None, title: bool = True) -> list[Line]:
     """A section of facts: label, exact value, short value and what it means, one per line."""
-    rows = [
-        (
-            f.label,
-            exact_text(f.value),
-            short_bytes(f.value) if f.unit == "bytes" else short(f.value),
-            one_line(f.note),
-        )
-        for f in section.facts
-    ]
+    rows = [(f.label, *fact_text(f.value, f.unit), one_line(f.note)) for f in section.facts]
     sizes = [max(len(r[i]) for r in rows) for i in range(3)]
-    out: list[Line] = [[(one_line(section.title), "bold")]] if title else []
+    out: list[Line] = words(one_line(section.title), width, "bold", "  ") if title else []
     units = [f.unit for f in section.facts]
     for index, (label, value, brief, note) in enumerate(rows):
         if index and units[index] != units[index - 1]:

@@ -67,10 +67,37 @@ def rf(field: Any) -> str:
     return f"{size} (whole input)" if field.whole else size
 
 
+def seconds(value: float, digits: int = 4) -> str:
+    """A duration with the unit that keeps it readable: '1.23 s', '45.6 ms', '7.89 µs', '12 ns'."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if abs(value) >= scale:
+            return f"{value / scale:.{digits}g} {unit}"
+    return "0 s" if value == 0 else f"{value / 1e-9:.{digits}g} ns"
+
+
+def fact_text(value: Any, unit: str) -> tuple[str, str]:
+    """A total as people read it: exactly (1,234,567; 0.000261643 s), and short (1.23M; 261.6 µs)."""
+    if unit == "count":
+        return exact(value), short(value)
+    if unit == "bytes":
+        return exact(value), short_bytes(value)
+    if unit == "seconds":
+        return seconds(value, 7), seconds(value)
+    if unit == "ratio":
+        return f"{value:.6g}", f"{value:.3g} FLOP/B"
+    return str(value), ""
+
+
 def value_text(value: Any, unit: str, exact_counts: bool) -> str:
     """A cell as people read it: counts exact or short, bytes likewise, shares as percentages."""
     if value is None:
         return ""
+    if unit == "fact":  # a comparison's totals: each row its own unit, written exactly
+        return fact_text(*value)[0]
+    if unit == "seconds":
+        return seconds(value, 7) if exact_counts else seconds(value)
+    if unit == "ratio":
+        return f"{value:.4g}"
     if unit == "count":
         return exact(value) if exact_counts else short(value)
     if unit == "bytes":
@@ -92,6 +119,8 @@ def plain_value(value: Any, unit: str) -> Any:
     """A cell as a machine reads it (CSV): integers exact, shares as fractions, shapes H×W×C."""
     if value is None:
         return ""
+    if unit == "fact":
+        return value[0]
     if unit in ("share", "bar"):
         share = fraction(*value)
         return "" if share is None else share
