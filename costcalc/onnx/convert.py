@@ -462,11 +462,11 @@ class Converter:
             declared = self.declared.get(out)
             if declared is not None and all(isinstance(d, int) and d > 0 for d in declared) and len(declared) >= 2:
                 dims, shape_from = tuple(declared), "the file's value_info"  # type: ignore[arg-type]
-                if dims[0] != self.batch:
+                if dims[0] != self.batch and acts[0].batched:
                     dims = (self.batch, *dims[1:])
             else:
                 dims, shape_from = acts[0].dims, f"assumed equal to its input '{node.inputs[0]}'"
-            axes = acts[0].axes if dims == acts[0].dims else canonical_axes(len(dims))
+            axes = acts[0].axes if dims == acts[0].dims else canonical_axes(len(dims), acts[0].batched)
             shape = [dims[a] for a in axes]
             act = self.emit(
                 node,
@@ -596,14 +596,26 @@ class Converter:
         dims: Sequence[int],
         axes: Sequence[int] | None = None,
         output: int = 0,
+        batched: bool | None = None,
     ) -> Act:
-        """Add a costcalc layer for ``node``'s output; its shape by costcalc's rule must equal ONNX's ``dims``."""
+        """Add a costcalc layer for ``node``'s output; its shape by costcalc's rule must equal ONNX's ``dims``.
+
+        The output keeps the batch as its first axis when every input does (``batched`` None), or as
+        ``batched`` says: without one (an exporter moved or folded it) only for a batch of 1."""
         dims = tuple(dims)
-        axes = canonical_axes(len(dims)) if axes is None else tuple(axes)
-        if len(dims) < 2 or dims[0] != self.batch:
+        if batched is None:
+            batched = all(a.batched for a in inputs)
+        axes = canonical_axes(len(dims), batched) if axes is None else tuple(axes)
+        if batched and (len(dims) < 2 or dims[0] != self.batch):
             raise NodeFailure(
                 f"the output {list(dims)} does not keep the batch ({self.batch}) as its first axis",
                 expected="an operator that works on each sample apart (costcalc counts per sample × batch)",
+            )
+        if not batched and self.batch != 1:
+            raise NodeFailure(
+                f"the output {list(dims)} mixes the batch ({self.batch}) with the other axes",
+                expected="a model exported for a batch of 1, or operators that keep the batch as the first axis",
+                hint="export the model with a batch of 1 (costcalc multiplies by --batch)",
             )
         expected = tuple(dims[a] for a in axes)
         layer_kind = KINDS[kind]
@@ -628,7 +640,7 @@ class Converter:
         name = self.layer_name(node, output)
         entry = Entry(kind, name, tuple(a.layer for a in inputs), params, None, None, None, (node.index + 1, 0), {})
         self.entries.append(entry)
-        act = Act(dims, name, axes)
+        act = Act(dims, name, axes, batched)
         self.set(node, act, output)
         return act
 

@@ -99,8 +99,10 @@ def arrange(cx: Converter, node: Node, act: Act, axes: Sequence[int], why: str) 
         return act
     perm = [act.axes.index(a) for a in axes]
     name = f"{node.name or node.op_type + '_' + str(node.index)}/transpose"
-    fake = _Renamed(node, name)
-    return cx.emit(fake, "transpose", {"perm": perm}, [act], act.dims, axes, output=0)  # type: ignore[arg-type]
+    kept = _Kept()
+    fake = _Renamed(node, name, kept)
+    cx.emit(fake, "transpose", {"perm": perm}, [act], act.dims, axes, output=0)  # type: ignore[arg-type]
+    return kept.value
 
 
 class _Renamed:
@@ -126,7 +128,43 @@ def image(cx: Converter, node: Node, act: Act, what: str) -> Act:
             f"{what} on a rank-{act.rank} tensor ({dims})",
             expected="an N×C×H×W tensor: costcalc counts 2-D convolutions and pools",
         )
-    return arrange(cx, node, act, (2, 3, 1), what)
+    return arrange(cx, node, batched(cx, node, act), (2, 3, 1), what)
+
+
+def batched(cx: Converter, node: Node, act: Act) -> Act:
+    """``act`` with its first axis as the batch again (a batch-free tensor whose first axis is the batch's 1):
+    a free reshape layer, costcalc's view losing that axis."""
+    if act.batched:
+        return act
+    if act.dims[0] != cx.batch:
+        raise NodeFailure(
+            f"{node.op_type} on {list(act.dims)}, whose batch was folded into its other axes",
+            expected="the batch as the first axis again before a convolution or pool",
+        )
+    axes = canonical_axes(act.rank)
+    shape = [act.dims[a] for a in axes]
+    name = f"{node.name or node.op_type + '_' + str(node.index)}/batch"
+    kept = _Kept()
+    cx.emit(_Renamed(node, name, kept), "reshape", {"shape": shape}, [act], act.dims, axes, batched=True)  # type: ignore[arg-type]
+    return kept.value
+
+
+def unbatched(cx: Converter, node: Node, act: Act) -> Act:
+    """``act`` seen without a batch axis (its batch of 1 one of its axes): a free reshape layer."""
+    if not act.batched:
+        return act
+    name = f"{node.name or node.op_type + '_' + str(node.index)}/unbatch"
+    kept = _Kept()
+    renamed = _Renamed(node, name, kept)
+    cx.emit(
+        renamed, "reshape", {"shape": list(act.dims)}, [act], act.dims, canonical_axes(act.rank, False), batched=False
+    )  # type: ignore[arg-type]
+    return kept.value
+
+
+def plain_axes(act: Act) -> tuple[int, ...]:
+    """The ONNX order of ``act``'s axes in costcalc's view (the batch left out when it has one)."""
+    return tuple(range(1 if act.batched else 0, act.rank))
 
 
 def channel_last(cx: Converter, node: Node, act: Act, axis: int) -> Act:
@@ -144,8 +182,8 @@ def norm_axis(axis: int, rank: int) -> int:
         raise NodeFailure(str(exc)) from None
 
 
-def not_batch(axis: int, op: str) -> None:
-    if axis == 0:
+def not_batch(axis: int, op: str, act: Act | None = None) -> None:
+    if axis == 0 and (act is None or act.batched):
         raise NodeFailure(
             f"{op} over the batch axis", expected="an operation on each sample apart (costcalc counts per sample)"
         )
@@ -349,11 +387,18 @@ def dropout(cx: Converter, node: Node) -> None:
 def reshaped(cx: Converter, node: Node, act: Act, dims: Sequence[int]) -> None:
     """An activation reshaped to ``dims`` (batch first): flatten, identity or a free reshape layer."""
     dims = tuple(dims)
-    if not dims or dims[0] != act.dims[0]:
-        raise NodeFailure(
-            f"{node.op_type} from {list(act.dims)} to {list(dims)} moves the batch axis",
-            expected="a reshape that keeps the batch as the first axis",
-        )
+    if not act.batched or not dims or dims[0] != act.dims[0]:
+        if cx.batch != 1 or not dims:
+            raise NodeFailure(
+                f"{node.op_type} from {list(act.dims)} to {list(dims)} moves the batch axis",
+                expected="a reshape that keeps the batch as the first axis",
+                hint="a model exported for a batch of 1 may fold it into other axes (costcalc multiplies by --batch)",
+            )
+        # a batch of 1 folded into the other axes (PyTorch's attention, Swin's windows): every axis is the sample's
+        shape = list(dims)
+        kind, params = ("identity", {}) if tuple(shape) == act.shape else ("reshape", {"shape": shape})
+        cx.emit(node, kind, params, [act], dims, canonical_axes(len(dims), False), batched=False)
+        return
     axes = reshape_axes(act, dims)
     shape = [dims[a] for a in axes]
     if len(dims) == 2 and len(act.dims) > 2:
@@ -426,7 +471,7 @@ def squeeze(cx: Converter, node: Node) -> None:
     if node.op_type == "Squeeze":
         if axes is None:
             out = [d for d in dims if d != 1]
-            if isinstance(value, Act) and dims[0] == 1:
+            if isinstance(value, Act) and value.batched and dims[0] == 1:
                 out = [1] + [d for d in dims[1:] if d != 1]  # the batch of 1 stays
         else:
             chosen = {norm_axis(a, len(dims)) for a in axes}
@@ -464,11 +509,17 @@ def transpose(cx: Converter, node: Node) -> None:
     if isinstance(value, Weight):
         cx.set(node, Weight(dims, value.floating, value.sources, value.name))
         return
-    if perm[0] != 0:
-        raise NodeFailure(f"Transpose {perm} moves the batch axis", expected="a permutation that keeps axis 0 first")
     inverse = [0] * rank
     for out_axis, in_axis in enumerate(perm):
         inverse[in_axis] = out_axis
+    if value.batched and perm[0] != 0:
+        if cx.batch != 1:
+            raise NodeFailure(
+                f"Transpose {perm} moves the batch axis", expected="a permutation that keeps axis 0 first"
+            )
+        # a batch of 1 moved among the other axes (sequence-first attention): every axis is the sample's
+        cx.emit(node, "reshape", {"shape": list(dims)}, [value], dims, canonical_axes(rank, False), batched=False)
+        return
     # costcalc's tensor is unchanged: only which ONNX axis is which costcalc axis changes
     cx.emit(node, "identity", {}, [value], dims, [inverse[a] for a in value.axes])
 
@@ -496,7 +547,9 @@ def concat(cx: Converter, node: Node) -> None:
             return
         concat_stored(cx, node, inputs, axis)
         return
-    not_batch(axis, "Concat")
+    if len({a.batched for a in acts}) > 1:
+        acts = [a if not a.batched else unbatched(cx, node, a) for a in acts]
+    not_batch(axis, "Concat", acts[0])
     for act in acts:
         if act.rank != rank or act.dims[:axis] + act.dims[axis + 1 :] != acts[0].dims[:axis] + acts[0].dims[axis + 1 :]:
             raise NodeFailure("Concat of " + " and ".join(str(list(a.dims)) for a in acts))
@@ -509,13 +562,13 @@ def concat(cx: Converter, node: Node) -> None:
 
 def concat_stored(cx: Converter, node: Node, inputs: list, axis: int) -> None:
     """One activation joined with a stored tensor (ViT's class token, expanded to the batch, before the patches)."""
-    not_batch(axis, "Concat")
     if len(inputs) != 2:
         raise NodeFailure(
             f"Concat of {len(inputs)} tensors, some stored", expected="one activation and one stored tensor"
         )
     before = not isinstance(inputs[0], Act)
     act, stored = (inputs[1], inputs[0]) if before else (inputs[0], inputs[1])
+    not_batch(axis, "Concat", act)
     if len(stored.dims) != act.rank or stored.dims[0] not in (1, act.dims[0]):
         raise NodeFailure(
             f"Concat of a stored tensor {list(stored.dims)} with an activation {list(act.dims)}",
@@ -528,7 +581,7 @@ def concat_stored(cx: Converter, node: Node, inputs: list, axis: int) -> None:
     params = {"axis": act.axes.index(axis), "size": stored.dims[axis]}
     if not before:
         params["before"] = False
-    learned = V.elements(stored.dims[1:]) > 1
+    learned = V.elements(stored.dims[1:] if act.batched else stored.dims) > 1
     if not learned:
         params["learned"] = False
     out = cx.emit(node, "concat_stored", params, [act], dims, act.axes)
@@ -579,7 +632,7 @@ def sliced(cx: Converter, node: Node, act: Act, ranges: Sequence[range], output:
         cx.emit(node, "identity", {}, [act], act.dims, act.axes, output=output)
         return
     if 0 in cut:
-        not_batch(0, node.op_type)
+        not_batch(0, node.op_type, act)
     if len(cut) == 1 and ranges[cut[0]].step == 1:
         axis = cut[0]
         act = channel_last(cx, node, act, axis)
@@ -636,7 +689,7 @@ def gather(cx: Converter, node: Node) -> None:
         indices = cx.const(node, 1, "indices")
         rank = data.rank
         axis = norm_axis(axis, rank)
-        not_batch(axis, "Gather")
+        not_batch(axis, "Gather", data)
         picked = [i + data.dims[axis] if i < 0 else i for i in int_list(indices, "indices")]
         if len(picked) != 1 or not 0 <= picked[0] < data.dims[axis]:
             raise NodeFailure(
@@ -838,6 +891,9 @@ def gemm(cx: Converter, node: Node) -> None:
         raise NodeFailure(f"Gemm on a rank-{a.rank} tensor", expected="a matrix (N×K)")
     if cx.int_(node, "transA", 0):
         raise NodeFailure("Gemm with transA = 1 on activations", expected="transA = 0 (the batch as rows)")
+    kind = "fc" if a.batched else "linear"  # without a batch, the rows are positions (tokens) of one sample
+    if not a.batched:
+        a = channel_last(cx, node, a, 1)
     b = cx.input(node, 1)
     trans_b = cx.int_(node, "transB", 0)
     if isinstance(b, Act):
@@ -858,7 +914,7 @@ def gemm(cx: Converter, node: Node) -> None:
     params: dict[str, Any] = {"units": units}
     if bias is None:
         params["bias"] = False
-    act = cx.emit(node, "fc", params, [a], (a.dims[0], units))
+    act = cx.emit(node, kind, params, [a], (a.dims[0], units), a.axes if kind == "linear" else None)
     cx.used_weight(w, act.layer)
     if bias is not None:
         cx.used_weight(bias, act.layer)
@@ -882,7 +938,7 @@ def matmul(cx: Converter, node: Node) -> None:
     if a.dims[-1] != k:
         raise NodeFailure(f"the weight takes {k} features, the input has {a.dims[-1]}", expected="agreeing sizes")
     dims = (*a.dims[:-1], units)
-    if a.rank == 2:
+    if a.rank == 2 and a.batched:
         act = cx.emit(node, "fc", {"units": units, "bias": False}, [a], dims)
     elif "linear" in KINDS:
         a = channel_last(cx, node, a, a.rank - 1)
@@ -898,8 +954,8 @@ def matmul_acts(cx: Converter, node: Node, a: Act, b: Act, transpose_b: bool = F
     """A product of two activations (attention's Q·Kᵀ), batched over the leading axes."""
     if a.rank < 2 or b.rank < 2:
         raise NodeFailure("MatMul of vectors", expected="matrices")
-    a = arrange(cx, node, a, tuple(range(1, a.rank)), "MatMul")
-    b = arrange(cx, node, b, tuple(range(1, b.rank)), "MatMul")
+    a = arrange(cx, node, a, plain_axes(a), "MatMul")
+    b = arrange(cx, node, b, plain_axes(b), "MatMul")
     bm = b.dims[-2:] if not transpose_b else b.dims[-2:][::-1]
     if a.dims[-1] != bm[0]:
         raise NodeFailure(f"MatMul of {list(a.dims)} by {list(b.dims)}", expected="inner dims that agree")
@@ -909,7 +965,8 @@ def matmul_acts(cx: Converter, node: Node, a: Act, b: Act, transpose_b: bool = F
         raise NodeFailure(str(exc)) from None
     dims = (*lead, a.dims[-2], bm[1])
     params = {"transpose_b": True} if transpose_b else {}
-    cx.emit(node, "matmul", params, [a, b], dims, tuple(range(1, len(dims))))
+    both = a.batched and b.batched
+    cx.emit(node, "matmul", params, [a, b], dims, tuple(range(1 if both else 0, len(dims))))
 
 
 # ---------------------------------------------------------------- normalization
@@ -1091,7 +1148,7 @@ def reduce(cx: Converter, node: Node) -> None:
         return
     rank = value.rank
     chosen = sorted({norm_axis(a, rank) for a in axes}) if axes else list(range(rank))
-    not_batch(0 if 0 in chosen else 1, node.op_type)
+    not_batch(0 if 0 in chosen else 1, node.op_type, value)
     if rank == 4 and chosen == [2, 3] and node.op_type in ("ReduceMean", "ReduceMax"):
         x = image(cx, node, value, node.op_type)
         kind = "global_avg_pool" if node.op_type == "ReduceMean" else "global_max_pool"
@@ -1262,7 +1319,7 @@ def clip(cx: Converter, node: Node) -> None:
 def softmax(cx: Converter, node: Node) -> None:
     x = cx.act(node, 0)
     axis = norm_axis(cx.int_(node, "axis", -1 if cx.opset >= 13 else 1), x.rank)
-    not_batch(axis, node.op_type)
+    not_batch(axis, node.op_type, x)
     if cx.opset < 13 and axis != x.rank - 1 and V.elements(x.dims[axis + 1 :]) > 1:
         raise NodeFailure(
             f"{node.op_type} (opset {cx.opset}) over axes {axis} … {x.rank - 1} together",
@@ -1335,12 +1392,17 @@ def elementwise(cx: Converter, node: Node) -> None:
                 f"{node.op_type} of activations of ranks {[a.rank for a in acts]}", expected="activations of one rank"
             )
     lead = max(acts, key=lambda a: a.dims == dims)
-    acts = [arrange(cx, node, a, lead.axes, node.op_type) for a in acts]
-    axes = acts[0].axes
+    if all(a.batched for a in acts):
+        acts = [arrange(cx, node, a, lead.axes, node.op_type) for a in acts]
+        axes = acts[0].axes
+    else:  # some without a batch: every one in ONNX order, broadcast from the last axis as ONNX does
+        acts = [arrange(cx, node, a, plain_axes(a), node.op_type) for a in acts]
+        axes = tuple(range(rank))
+    batched_out = all(a.batched for a in acts)
     stored = [v for v in values if not isinstance(v, Act)]
     kind_op = ELEMENTWISE_OPS[node.op_type]
     if not stored:
-        same = all(a.dims == dims for a in acts)
+        same = all(a.shape == acts[0].shape for a in acts)
         if kind_op == "add" and same and len(acts) >= 2:
             cx.emit(node, "add", {}, acts, dims, axes)
         elif kind_op == "multiply" and len(acts) >= 2:
@@ -1352,7 +1414,7 @@ def elementwise(cx: Converter, node: Node) -> None:
         raise NodeFailure(f"{node.op_type} with {len(stored)} stored operands", expected="at most one")
     operand = stored[0]
     padded = (1,) * (rank - len(operand.dims)) + operand.dims
-    if padded[0] != 1:
+    if padded[0] != 1 and batched_out:
         raise NodeFailure(
             f"a stored operand of dims {list(operand.dims)} varies along the batch axis",
             expected="an operand that is the same for every sample",

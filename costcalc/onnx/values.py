@@ -58,12 +58,15 @@ class Act:
     (2, 3, 1), so the costcalc shape is H×W×C. A Transpose only relabels the axes.
     """
 
-    __slots__ = ("dims", "layer", "axes")
+    __slots__ = ("dims", "layer", "axes", "batched")
 
-    def __init__(self, dims: Sequence[int], layer: str, axes: Sequence[int]) -> None:
+    def __init__(self, dims: Sequence[int], layer: str, axes: Sequence[int], batched: bool = True) -> None:
         self.dims = tuple(dims)
         self.layer = layer
         self.axes = tuple(axes)
+        # axis 0 is the batch (left out of costcalc's shape); False: an exporter moved or folded a batch of 1
+        # into the other axes (PyTorch's attention, Swin's windows), so every axis is the sample's
+        self.batched = batched
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -77,8 +80,11 @@ class Act:
 Value = Const | Weight | Act
 
 
-def canonical_axes(rank: int) -> tuple[int, ...]:
-    """costcalc's view of a fresh tensor: NCHW as H×W×C; any other rank in ONNX order, batch left out."""
+def canonical_axes(rank: int, batched: bool = True) -> tuple[int, ...]:
+    """costcalc's view of a fresh tensor: NCHW as H×W×C; any other rank in ONNX order, batch left out
+    (a tensor without a batch axis: every axis, in ONNX order)."""
+    if not batched:
+        return tuple(range(rank))
     if rank == 4:
         return (2, 3, 1)
     return tuple(range(1, rank))
