@@ -41,10 +41,10 @@ def tools():
     return peer_tools
 
 
-def compare(spec: str, peer: str, batch: int = 1) -> None:
+def compare(spec: str, peer: str, batch: int = 1, size: int | None = None) -> None:
     peer_tools = tools()
     need(peer_tools.PACKAGES[peer])
-    graph = build_spec_graph(spec)
+    graph = build_spec_graph(spec, None, (size, size, 3) if size else None)
     ours = count(graph, convention(peer), "costcalc", batch)
     (params, figure), per_layer = peer_tools.PEERS[peer](graph, batch)
     wrong = [
@@ -57,7 +57,7 @@ def compare(spec: str, peer: str, batch: int = 1) -> None:
     assert set(per_layer) <= set(ours.layers)
 
 
-TEST_SPECS = [str(DATA / name) for name in ("peer_kinds.yaml", "every_kind.yaml", "more_kinds.yaml")]
+TEST_SPECS = [str(DATA / n) for n in ("peer_kinds.yaml", "every_kind.yaml", "more_kinds.yaml", "math_kinds.yaml")]
 # what each peer cannot be reproduced for, by design: the error says why (asserted below)
 CANNOT = {("more_kinds.yaml", "ptflops_aten"): "reaches PyTorch's linear contiguous"}
 
@@ -87,9 +87,33 @@ def test_a_batch_counts_as_the_peer_counts_it(peer, tmp_path):
     compare(str(spec), peer, batch=3)
 
 
+BUDGET_MACS = 2 * 10**9  # per run: the tools run the real network, 5 tools, 7 runs a spec on CI's 2 cores
+
+
+def affordable_size(spec: str) -> int | None:
+    """The spec's own input (None) when it costs at most BUDGET_MACS, else the largest square input, a
+    multiple of 32, that does and that the network takes (the rules do not depend on the input size;
+    the torchvision figures at the specs' own sizes are checked in test_conventions.py)."""
+    from costcalc.api import analyze_spec
+    from costcalc.errors import CostcalcError
+
+    graph = build_spec_graph(spec)
+    if analyze_spec(spec).totals.macs <= BUDGET_MACS or len(graph.input_shape) != 3:
+        return None
+    for size in range(graph.input_shape[0] // 32 * 32, 31, -32):
+        try:
+            if analyze_spec(spec, None, (size, size, graph.input_shape[2])).totals.macs <= BUDGET_MACS:
+                return size
+        except CostcalcError:
+            return None
+    return None
+
+
 @pytest.mark.parametrize("peer", PEER_NAMES)
 @pytest.mark.parametrize("spec", bundled_names())
 def test_every_bundled_spec_counts_as_the_peer_counts_it(spec, peer, record_property):
     started = time.perf_counter()
-    compare(spec, peer)
+    size = affordable_size(spec)
+    compare(spec, peer, size=size)
+    record_property("input", size or "the spec's own")
     record_property("seconds", round(time.perf_counter() - started, 2))

@@ -9,8 +9,7 @@ for every layer, which is how costcalc defines MACs (and what `costcalc verify` 
 
 from __future__ import annotations
 
-from ..layers import KINDS
-from .rules import PARAMS, Convention, LayerView, Rule, Terms, terms
+from .rules import PARAMS, Convention, LayerView, Rule, Terms, every_kind, terms
 
 
 def two_per_mac(layer: LayerView) -> Terms:
@@ -19,7 +18,7 @@ def two_per_mac(layer: LayerView) -> Terms:
 
 
 # every kind: 2 FLOPs per conv or fc multiply-accumulate (costcalc's MACs are defined as half this count)
-RULES = {kind: Rule(two_per_mac, "2 × its conv and fc multiply-accumulates; nothing else") for kind in KINDS}
+RULES = every_kind(Rule(two_per_mac, "2 × its conv and fc multiply-accumulates; nothing else"))
 
 CONVENTION = Convention(
     name="flop_counter",

@@ -23,7 +23,8 @@ written as x.mean((2, 3)) traces to aten::mean, which fvcore does not count.
 
 from __future__ import annotations
 
-from .rules import Convention, LayerView, Rule, Terms, fused_terms, nothing, same_params
+from ..layers import elements
+from .rules import UNKNOWN, Call, Convention, LayerView, Rule, Terms, fused_terms, nothing, same_params
 
 
 def with_fused(layer: LayerView, own: Terms) -> Terms:
@@ -50,7 +51,18 @@ def upsample(layer: LayerView) -> Terms:
 
 
 def adaptive_average(layer: LayerView) -> Terms:
+    """aten::adaptive_avg_pool2d, module or F.*; a global average written x.mean([2, 3]) traces to aten::mean."""
+    if layer.call() == Call.METHOD:
+        return same_params(layer)
     return same_params(layer, pooling=layer.in_elements * layer.batch)
+
+
+def matmul(layer: LayerView) -> Terms:
+    """matmul_flop_jit: prod(first input's shape, batch included) × the second's last size (after a transpose)."""
+    a, b = layer.inputs
+    cols = b[-2] if layer.p["transpose_b"] else b[-1]
+    counted = layer.batch * elements(a) * cols
+    return same_params(layer, not_counted=counted - layer.macs)
 
 
 PRODUCTS = Rule(products, "aten::_convolution / aten::linear: the multiply-accumulates, bias ignored")
@@ -104,6 +116,27 @@ RULES: dict[str, Rule] = {
     "crop": ZERO,
     "pixel_shuffle": ZERO,
     "pixel_unshuffle": ZERO,
+    # the kinds made for ONNX models (costcalc/layers/math_ops.py, reshaping.py) in costcalc's build
+    "elementwise": Rule(nothing, "aten::add, mul, sub, div ...: not counted"),
+    "matmul": Rule(lambda layer: matmul(layer), "matmul_flop_jit: prod(first input shape) × last size of the second"),
+    "unary": ZERO,
+    "clip": ZERO,
+    "reduce": Rule(nothing, "aten::mean, sum, amax ...: not counted"),
+    "reshape": ZERO,
+    "transpose": ZERO,
+    "pad": ZERO,
+    "hardmax": ZERO,
+    "elu": ZERO,
+    "selu": ZERO,
+    "celu": ZERO,
+    "softplus": ZERO,
+    "softsign": ZERO,
+    "mish": ZERO,
+    "thresholded_relu": ZERO,
+    "gelu_tanh": ZERO,
+    "log_softmax": ZERO,
+    "concat_stored": Rule(nothing, "aten::cat: not counted"),
+    "unknown": UNKNOWN,
 }
 
 CONVENTION = Convention(

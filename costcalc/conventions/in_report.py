@@ -88,8 +88,8 @@ def columns(peer: PeerCount, rows: Mapping[str, Terms], base: tuple[Column, ...]
             out += [params, replace(column, default=False)]
         elif column.key == "macs" and figure is not None:
             out += [figure, replace(column, default=False)]
-        elif column.key in ("macs_share", "macs_chart") and figure is not None:
-            out.append(replace(column, default=False))  # shares of costcalc's MACs, not of the tool's figure
+        elif column.key in ("params_share", "params_chart") or (column.key in ("macs_share", "macs_chart") and figure):
+            out.append(replace(column, default=False))  # shares of costcalc's figures, not of the tool's
         else:
             out.append(column)
     return tuple(out)

@@ -8,8 +8,7 @@ own: this convention gives params only.
 
 from __future__ import annotations
 
-from ..layers import KINDS
-from .rules import PARAMS, Convention, LayerView, Rule, Terms, terms
+from .rules import PARAMS, Convention, LayerView, Rule, Terms, every_kind, terms
 
 
 def weights(layer: LayerView) -> Terms:
@@ -18,7 +17,7 @@ def weights(layer: LayerView) -> Terms:
 
 
 # every kind: its weights, trainable or not (a batch norm's 4 per channel: γ, β, moving mean, variance)
-RULES = {kind: Rule(weights, "trainable and non-trainable weights") for kind in KINDS}
+RULES = every_kind(Rule(weights, "trainable and non-trainable weights"))
 
 CONVENTION = Convention(
     name="keras",

@@ -1,6 +1,6 @@
 """The papers' Mult-Adds: multiply-accumulates of conv and fully connected layers, nothing else.
 
-The MobileNet papers (Howard et al. 2017, Table 2 and 4: "Mult-Adds"; Sandler et al. 2018, Table 3:
+The MobileNet papers (Howard et al. 2017, Tables 2 and 4: "Mult-Adds"; Sandler et al. 2018, Table 4:
 "MAdds"), ShuffleNet's and ResNet's ("FLOPs" in He et al. 2015, Table 1, are multiply-adds: 3.6×10⁹ for
 ResNet-34) count the products of conv and fc weights with their inputs, one per multiply-accumulate,
 biases, batch norm, activations and pooling left out: costcalc's MACs.
@@ -8,8 +8,7 @@ biases, batch norm, activations and pooling left out: costcalc's MACs.
 
 from __future__ import annotations
 
-from ..layers import KINDS
-from .rules import PARAMS, Convention, LayerView, Rule, Terms, terms
+from .rules import PARAMS, Convention, LayerView, Rule, Terms, every_kind, terms
 
 
 def mult_adds(layer: LayerView) -> Terms:
@@ -17,7 +16,7 @@ def mult_adds(layer: LayerView) -> Terms:
 
 
 # every kind: its conv and fc multiply-accumulates (costcalc's MACs), nothing more
-RULES = {kind: Rule(mult_adds, "conv and fc multiply-accumulates only") for kind in KINDS}
+RULES = every_kind(Rule(mult_adds, "conv and fc multiply-accumulates only"))
 
 CONVENTION = Convention(
     name="papers",
@@ -26,7 +25,7 @@ CONVENTION = Convention(
     key="mult_adds",
     summary="one per multiply-accumulate of conv and fc weights with their inputs; biases, batch norm, "
     "activations and pooling left out (MobileNet v1 Table 2, MobileNet v2 'MAdds', ResNet 'FLOPs')",
-    source="Howard et al. 2017 (MobileNets) Tables 2 and 4; Sandler et al. 2018 (MobileNetV2) Table 3; "
+    source="Howard et al. 2017 (MobileNets) Tables 2 and 4; Sandler et al. 2018 (MobileNetV2) Table 4 ('MAdds'); "
     "He et al. 2015 (ResNet) Table 1",
     rules=RULES,
     needs_model=False,

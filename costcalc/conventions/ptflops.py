@@ -30,7 +30,10 @@ F.avg_pool3d on the input padded by size − 1 channels.
 
 from __future__ import annotations
 
+from math import prod
+
 from .rules import (
+    UNKNOWN,
     Call,
     Convention,
     ConventionError,
@@ -59,12 +62,14 @@ def functional(layer: LayerView, **per_image: int) -> Terms:
 
 def module_and_function(layer: LayerView, cause: str, hook: int, patched: int) -> Terms:
     """A module whose forward calls a patched function: the hook's count per image, the function's per batch.
-    Written as a function (F.*) instead of a module, only the function's."""
+    Written as a function (F.*) instead of a module, only the function's; as a Tensor method, nothing."""
     call = layer.call()
     if call == Call.MODULE:
         return hooked(layer, **{cause: hook}) + functional_only(layer, cause, patched)
     if call == Call.FUNCTIONAL:
         return functional(layer, **{cause: patched})
+    if call == Call.METHOD:
+        return same_params(layer)  # x.mean([2, 3]): neither hooked nor patched
     raise unknown(layer, call)
 
 
@@ -185,6 +190,42 @@ def operator(layer: LayerView) -> Terms:
     return same_params(layer)
 
 
+def elementwise(layer: LayerView) -> Terms:
+    """costcalc's Elementwise calls torch.add / torch.mul (patched) pair by pair, on the inputs moved channels
+    last (and a stored operand of shape (1, …)): ``_elementwise_tensor_flops_hook`` counts the product of
+    the larger size on each axis, the axes lined up from the first (not broadcast from the last)."""
+    if layer.call() != Call.HELPER:
+        raise unknown(layer, layer.call())
+    if layer.p["op"] not in ("add", "multiply"):
+        return same_params(layer)  # sub, div, pow, maximum, where ...: not patched; mean: Python operators
+    shapes = [(layer.batch, *shape) for shape in layer.inputs]
+    if layer.p["operand"] is not None or layer.p["value"] is not None:
+        stored = tuple(layer.p["operand"] or ())
+        shapes.append((1, *((1,) * (len(layer.out) - len(stored))), *stored))
+    counted, current = 0, shapes[0]
+    for other in shapes[1:]:
+        rank = max(len(current), len(other))
+        counted += prod(max(_at(current, i), _at(other, i)) for i in range(rank))
+        current = tuple(
+            max(a, b) for a, b in zip((1,) * (rank - len(current)) + current, (1,) * (rank - len(other)) + other)
+        )
+    return same_params(layer, **{"multiplies" if layer.p["op"] == "multiply" else "adds": counted})
+
+
+def _at(shape: tuple[int, ...], axis: int) -> int:
+    return shape[axis] if axis < len(shape) else 1
+
+
+def matmul(layer: LayerView) -> Terms:
+    """The patched torch.matmul (``_matmul_tensor_flops_hook``): prod(first input's shape) × the second's last
+    size; for the whole batch."""
+    if layer.call() != Call.HELPER:
+        raise unknown(layer, layer.call())
+    a, b = layer.inputs
+    cols = b[-2] if layer.p["transpose_b"] else b[-1]
+    return same_params(layer, not_counted=layer.batch * prod(a) * cols - layer.macs)
+
+
 PRODUCTS = Rule(conv, "conv_flops_counter_hook: MACs + one add per output element for a bias; per image")
 ZERO = Rule(nothing, "not in MODULES_MAPPING, no patched function: 0")
 NORM = Rule(norm, "bn_flops_counter_hook: input elements × 2 if affine (nn.LayerNorm: × 1); per image")
@@ -237,6 +278,31 @@ RULES: dict[str, Rule] = {
     "crop": ZERO,
     "pixel_shuffle": ZERO,
     "pixel_unshuffle": ZERO,
+    # the kinds made for ONNX models in costcalc's build (costcalc/onnx/torch_parts.py): modules of their own
+    "elementwise": Rule(
+        lambda layer: elementwise(layer), "torch.add / torch.mul, patched: broadcast elements per pair"
+    ),
+    "matmul": Rule(
+        lambda layer: matmul(layer), "torch.matmul, patched: prod(first input shape) × last size of the second"
+    ),
+    "unary": ZERO,
+    "clip": Rule(nothing, "torch.clamp: not patched"),
+    "reduce": Rule(nothing, "torch.mean, sum, amax ... and operators: not patched"),
+    "reshape": ZERO,
+    "transpose": ZERO,
+    "pad": Rule(nothing, "F.pad: not patched"),
+    "hardmax": ZERO,
+    "elu": twice("activations"),
+    "gelu_tanh": twice("activations"),
+    "selu": ZERO,
+    "celu": ZERO,
+    "softplus": ZERO,
+    "softsign": ZERO,
+    "mish": ZERO,
+    "thresholded_relu": ZERO,
+    "log_softmax": Rule(nothing, "nn.LogSoftmax is not in MODULES_MAPPING; F.log_softmax is not patched: 0"),
+    "concat_stored": Rule(nothing, "torch.cat: not patched"),
+    "unknown": UNKNOWN,
 }
 
 CONVENTION = Convention(

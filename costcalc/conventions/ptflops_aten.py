@@ -17,7 +17,7 @@ activations, pools and merges are not counted.
 
 from __future__ import annotations
 
-from .rules import Convention, ConventionError, LayerView, Rule, Terms, fused_terms, nothing, same_params
+from .rules import UNKNOWN, Convention, ConventionError, LayerView, Rule, Terms, fused_terms, nothing, same_params
 
 
 def products(layer: LayerView) -> Terms:
@@ -86,6 +86,27 @@ RULES: dict[str, Rule] = {
     "crop": ZERO,
     "pixel_shuffle": ZERO,
     "pixel_unshuffle": ZERO,
+    # the kinds made for ONNX models in costcalc's build
+    "matmul": Rule(same_params, "torch.matmul reaches aten.mm / aten.bmm: the MACs"),
+    "elementwise": ZERO,
+    "unary": ZERO,
+    "clip": ZERO,
+    "reduce": ZERO,
+    "reshape": ZERO,
+    "transpose": ZERO,
+    "pad": ZERO,
+    "hardmax": ZERO,
+    "elu": ZERO,
+    "selu": ZERO,
+    "celu": ZERO,
+    "softplus": ZERO,
+    "softsign": ZERO,
+    "mish": ZERO,
+    "thresholded_relu": ZERO,
+    "gelu_tanh": ZERO,
+    "log_softmax": ZERO,
+    "concat_stored": ZERO,
+    "unknown": UNKNOWN,
 }
 
 CONVENTION = Convention(

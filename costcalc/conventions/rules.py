@@ -41,6 +41,7 @@ CAUSES: dict[str, str] = {
     "pooling": "pooling",
     "upsampling": "upsampling",
     "residual_adds": "residual adds",
+    "adds": "elementwise adds",
     "multiplies": "elementwise multiplies",
     "transposed": "transposed conv per output",
     "positions_once": "linear once, not per position",
@@ -113,6 +114,7 @@ class Call(StrEnum):
     )
     HELPER = "helper"  # a module of its own that no tool has a rule for (costcalc's StochasticDepth)
     FUNCTIONAL = "functional"  # a torch.nn.functional call inside forward(): no module hook sees it
+    METHOD = "method"  # a Tensor method inside forward() (x.mean([2, 3]) as a global pool): no hook or patch sees it
     OPERATOR = "operator"  # a Python operator or an index on tensors (x + y, out += identity, x * s, x[:, a:b])
 
 
@@ -207,6 +209,11 @@ def same_params(layer: LayerView, **count: int) -> Terms:
     return terms(own_params(layer), macs=layer.macs, **count)
 
 
+def products_not_seen(layer: LayerView) -> Terms:
+    """The layer's multiply-accumulates (a matmul of two activations) are not counted by the tool."""
+    return terms(own_params(layer), macs=layer.macs, not_counted=-layer.macs)
+
+
 def nothing(layer: LayerView) -> Terms:
     """No work counted, and the params costcalc counts."""
     return terms(own_params(layer), macs=layer.macs)
@@ -239,6 +246,23 @@ class Convention:
                 f"{self.tool}: how it counts a '{kind}' layer{where} is not known; "
                 "costcalc does not guess (add the kind to costcalc/conventions/" + self.name + ".py)"
             ) from None
+
+
+def unknown_operator(layer: LayerView) -> Terms:
+    """The stand-in for an operator costcalc cannot count (an ONNX import with --allow-unknown): what a tool
+    counts for it is not known either."""
+    raise ConventionError(
+        f"layer '{layer.name}' is an operator costcalc cannot count ({layer.p.get('op')}): no tool's figure for it"
+    )
+
+
+UNKNOWN = Rule(unknown_operator, "an operator costcalc cannot count: an error, not a guess")
+
+
+def every_kind(rule: Rule) -> dict[str, Rule]:
+    """One rule for every registered kind (a convention that counts the same way whatever the layer), the
+    stand-in for an operator costcalc cannot count excepted."""
+    return {kind: UNKNOWN if kind == "unknown" else rule for kind in KINDS}
 
 
 def fused_terms(convention: Convention, layer: LayerView) -> Terms:

@@ -11,8 +11,9 @@ Two kinds of model:
 
 - the one costcalc builds (``costcalc torch NAME``, costcalc.torch.build): every layer a torch.nn module
   from its kind's parts, merges with Python operators;
-- the torchvision model a bundled spec follows (its ``source`` names ``torchvision.models.X``): the same,
-  but for the facts listed in TORCHVISION, read from torchvision 0.29's code.
+- the torchvision model a bundled spec follows (its ``source`` names ``torchvision.models.X``, or several
+  builders of one family file, whose structure is the same): the same, but for the facts listed in
+  TORCHVISION, read from torchvision 0.29's code (torchvision/models/*.py, torchvision/ops/misc.py).
 
 A spec that names a torchvision model this table does not describe cannot get a hook-based tool's figure:
 that is an error, not a guess.
@@ -21,16 +22,17 @@ that is an error, not a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from ..graph import Graph
 from . import MODELS
 from .rules import Call, ConventionError
 
 # kinds whose own op costcalc.torch builds as something other than a plain torch.nn module
-# (costcalc/torch/modules.py): a channels-last Linear and LayerNorm are subclasses; the merges, the scale
-# and the slices are Python operators on tensors; StochasticDepth is a module of its own
+# (costcalc/torch/modules.py, costcalc/onnx/torch_parts.py): a channels-last Linear and LayerNorm are
+# subclasses; the merges, the scale and the slices are Python operators on tensors; the rest are modules
+# of their own that call torch functions (Elementwise calls torch.add, torch.mul ...)
 _BUILT: dict[str, Call] = {
     "add": Call.OPERATOR,  # Add: out = out + x
     "multiply": Call.OPERATOR,  # Multiply: out = out * x
@@ -40,15 +42,36 @@ _BUILT: dict[str, Call] = {
     "channel_split": Call.OPERATOR,
     "crop": Call.OPERATOR,  # Crop: x[:, :, t:b, l:r]
     "stochastic_depth": Call.HELPER,
+    **dict.fromkeys(("elementwise", "unary", "clip", "matmul", "reduce", "reshape", "transpose", "pad"), Call.HELPER),
+    "hardmax": Call.HELPER,
+    "concat_stored": Call.HELPER,
 }
 _CHANNELS_LAST = {"linear": "ChannelsLastLinear", "layer_norm": "ChannelsLastLayerNorm"}
 
 # kinds whose output keeps its input's memory layout, element by element (for a linear's input)
 _KEEPS_LAYOUT = frozenset(
     {"relu", "relu6", "sigmoid", "tanh", "hard_sigmoid", "hard_swish", "silu", "gelu", "leaky_relu", "prelu"}
+    | {"elu", "selu", "celu", "softplus", "softsign", "mish", "thresholded_relu", "gelu_tanh", "unary", "clip"}
     | {"dropout", "identity", "stochastic_depth", "layer_scale"}
 )
 _VIEWS = frozenset({"crop", "channel_slice", "channel_split"})  # their outputs are strided views
+# modules of costcalc's build that compute channels last and hand back a permuted result: layout not worked out
+_OTHER_LAYOUT = frozenset(
+    {"elementwise", "matmul", "reduce", "reshape", "transpose", "hardmax", "concat_stored", "unknown"}
+)
+
+
+@dataclass(frozen=True)
+class Override:
+    """How a model computes one role of the layers of a kind whose dotted names match ``names``."""
+
+    kind: str
+    role: str
+    call: Call
+    names: str = "*"  # a shell pattern on the layer's dotted name
+
+    def applies(self, kind: str, name: str, role: str) -> bool:
+        return kind == self.kind and role == self.role and fnmatchcase(name, self.names)
 
 
 @dataclass(frozen=True)
@@ -58,15 +81,17 @@ class Structure:
     name: str  # "costcalc.torch.build" or "torchvision.models.googlenet"
     model: str  # in words, for titles
     facts: tuple[str, ...] = ()  # the structural facts assumed, in words (the docs list them)
-    overrides: Mapping[tuple[str, str], Call] = field(default_factory=dict)  # (kind, role) -> Call
-    linear_inputs_contiguous: bool | None = None  # declared by the model; None: worked out from the graph
+    overrides: tuple[Override, ...] = ()  # applied in order: a later one refines an earlier one
+    linear_inputs_contiguous: bool | None = None  # declared by the model; None: worked out (costcalc's build)
+    file: str = ""  # torchvision's file (resnet.py): the builders of one file share their structure
 
     def calls(self, graph: Graph, index: int) -> dict[str, Call]:
         node = graph.nodes[index]
         out = {"layer": built_call(node.kind, node.shape), "bn": Call.MODULE, "activation": Call.MODULE}
-        for role in out:
-            if (node.kind, role) in self.overrides:
-                out[role] = self.overrides[(node.kind, role)]
+        for override in self.overrides:
+            for role in out:
+                if override.applies(node.kind, node.name, role):
+                    out[role] = override.call
         return out
 
     def contiguous(self, graph: Graph, index: int) -> bool | None:
@@ -95,13 +120,13 @@ def built_contiguous(graph: Graph, index: int) -> bool | None:
         source = graph.nodes[source.inputs[0]]
     if source.kind in _CHANNELS_LAST and len(source.shape) == 3:
         return True
-    if _channels_last_upstream(graph, node.inputs[0]) or source.kind in _VIEWS:
+    if _other_layout_upstream(graph, node.inputs[0]) or source.kind in _VIEWS:
         return None
     h, w, c = graph.nodes[node.inputs[0]].shape
     return c == 1 or h * w == 1
 
 
-def _channels_last_upstream(graph: Graph, index: int) -> bool:
+def _other_layout_upstream(graph: Graph, index: int) -> bool:
     seen, stack = set(), [index]
     while stack:
         i = stack.pop()
@@ -109,7 +134,7 @@ def _channels_last_upstream(graph: Graph, index: int) -> bool:
             continue
         seen.add(i)
         node = graph.nodes[i]
-        if node.kind in _CHANNELS_LAST and len(node.shape) == 3:
+        if (node.kind in _CHANNELS_LAST and len(node.shape) == 3) or node.kind in _OTHER_LAYOUT:
             return True
         stack.extend(node.inputs)
     return False
@@ -124,8 +149,20 @@ AS_BUILT = Structure(
         "add and multiply are Python operators (x + y, x * s) inside costcalc's Add and Multiply modules",
         "linear and layer_norm on H×W×C are costcalc's ChannelsLastLinear and ChannelsLastLayerNorm, "
         "subclasses of nn.Linear and nn.LayerNorm",
+        "the kinds made for ONNX models (elementwise, unary, clip, matmul, reduce, reshape, transpose, pad, "
+        "hardmax) are modules of their own calling torch functions (Elementwise: torch.add, torch.mul ...)",
     ),
 )
+
+# torchvision 0.29 (torchvision/models/*.py), by builder: the facts that decide what a hook sees
+TORCHVISION: dict[str, Structure] = {}
+
+
+def _torchvision(builders: tuple[str, ...], file: str, facts: tuple[str, ...], *overrides: Override) -> None:
+    for builder in builders:
+        model = f"torchvision.models.{builder} ({file})"
+        TORCHVISION[builder] = Structure(f"torchvision.models.{builder}", model, facts, overrides, None, file)
+
 
 _RESNET = (
     "convs have no bias; nn.BatchNorm2d and one nn.ReLU module per block, called after bn1, bn2 and the add",
@@ -136,18 +173,12 @@ _VGG = (
     "nn.Conv2d (with bias), nn.ReLU and nn.MaxPool2d modules; nn.AdaptiveAvgPool2d((7, 7)) (6×6 in AlexNet)",
     "torch.flatten, then nn.Linear, nn.ReLU and nn.Dropout modules",
 )
-
-# torchvision 0.29 (torchvision/models/*.py), by builder: the facts that decide what a hook sees
-TORCHVISION: dict[str, Structure] = {}
-
-
-def _torchvision(builders: tuple[str, ...], file: str, facts: tuple[str, ...], **overrides: Call) -> None:
-    calls = {tuple(key.split(".")): call for key, call in overrides.items()}
-    for builder in builders:
-        TORCHVISION[builder] = Structure(
-            f"torchvision.models.{builder}", f"torchvision.models.{builder} ({file})", facts, calls
-        )
-
+_SE = (
+    "Conv2dNormActivation: nn.Conv2d (no bias), nn.BatchNorm2d and the activation as a module",
+    "SqueezeExcitation (torchvision/ops/misc.py): nn.AdaptiveAvgPool2d(1), fc1 and fc2 as 1×1 nn.Conv2d, "
+    "the activation and scale_activation modules, then `scale * input`, an operator",
+    "the residual is `result += input`, an operator; nn.AdaptiveAvgPool2d(1), nn.Dropout, nn.Linear",
+)
 
 _torchvision(
     ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d")
@@ -166,7 +197,20 @@ _torchvision(
         "nn.MaxPool2d modules (ceil_mode), torch.cat of the branches, nn.AdaptiveAvgPool2d((1, 1)), nn.Linear",
         "built with aux_logits=False (the auxiliary classifiers do not run at inference either way)",
     ),
-    **{"conv.activation": Call.FUNCTIONAL},
+    Override("conv", "activation", Call.FUNCTIONAL),
+)
+_torchvision(
+    ("inception_v3",),
+    "inception.py",
+    (
+        "BasicConv2d: nn.Conv2d (no bias), nn.BatchNorm2d, then F.relu in forward(), as in GoogLeNet",
+        "the stem's max pools are nn.MaxPool2d modules (maxpool1, maxpool2); every pool inside the Inception "
+        "blocks is F.avg_pool2d or F.max_pool2d in forward()",
+        "nn.AdaptiveAvgPool2d((1, 1)), nn.Dropout, nn.Linear; built with aux_logits=False, transform_input=False",
+    ),
+    Override("conv", "activation", Call.FUNCTIONAL),
+    Override("avg_pool", "layer", Call.FUNCTIONAL),
+    Override("max_pool", "layer", Call.FUNCTIONAL, "Mixed_*"),
 )
 _torchvision(
     ("mobilenet_v2",),
@@ -177,18 +221,96 @@ _torchvision(
         "the global pool is nn.functional.adaptive_avg_pool2d(x, (1, 1)) in forward(), not a module",
         "torch.flatten, then nn.Dropout and nn.Linear",
     ),
-    **{"global_avg_pool.layer": Call.FUNCTIONAL},
+    Override("global_avg_pool", "layer", Call.FUNCTIONAL),
+)
+_torchvision(("mobilenet_v3_large", "mobilenet_v3_small"), "mobilenetv3.py", _SE)
+_torchvision(
+    tuple(f"efficientnet_b{i}" for i in range(8)) + ("efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"),
+    "efficientnet.py",
+    (*_SE, "StochasticDepth is a module that returns its input at inference"),
+)
+_torchvision(
+    ("densenet121", "densenet161", "densenet169", "densenet201"),
+    "densenet.py",
+    (
+        "each dense layer and transition: nn.BatchNorm2d, nn.ReLU, nn.Conv2d (no bias), nn.AvgPool2d modules; "
+        "torch.cat of the features",
+        "after the last dense block: nn.BatchNorm2d (norm5), then F.relu and F.adaptive_avg_pool2d in "
+        "forward(), functional calls; torch.flatten, nn.Linear",
+    ),
+    Override("relu", "layer", Call.FUNCTIONAL, "relu"),  # the spec's top-level relu after norm5
+    Override("global_avg_pool", "layer", Call.FUNCTIONAL),
+)
+_torchvision(
+    ("squeezenet1_0", "squeezenet1_1"),
+    "squeezenet.py",
+    (
+        "Fire: nn.Conv2d (with bias) and nn.ReLU modules, torch.cat of the expand branches",
+        "nn.MaxPool2d (ceil_mode) modules; the classifier nn.Dropout, nn.Conv2d, nn.ReLU, "
+        "nn.AdaptiveAvgPool2d((1, 1)); torch.flatten",
+    ),
+)
+_torchvision(
+    ("mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3"),
+    "mnasnet.py",
+    (
+        "nn.Conv2d (no bias), nn.BatchNorm2d, nn.ReLU modules; the residual is `self.layers(input) + input`",
+        "the global pool is x.mean([2, 3]), a Tensor method; then nn.Dropout, nn.Linear",
+    ),
+    Override("global_avg_pool", "layer", Call.METHOD),
+)
+_torchvision(
+    ("shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"),
+    "shufflenetv2.py",
+    (
+        "branches of nn.Conv2d (no bias), nn.BatchNorm2d, nn.ReLU modules; x.chunk(2, dim=1), torch.cat and "
+        "channel_shuffle (view, transpose) in forward()",
+        "nn.MaxPool2d; the global pool is x.mean([2, 3]), a Tensor method; nn.Linear",
+    ),
+    Override("global_avg_pool", "layer", Call.METHOD),
 )
 
 _TORCHVISION_MODEL = re.compile(r"torchvision\.models\.([A-Za-z_][A-Za-z0-9_]*)")
+_NAME = re.compile(r"(/\s*)?\b([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _modules() -> dict[str, str]:
+    """torchvision.models' module names (resnet, vgg, mobilenetv3 ...) -> their file, for the builders here."""
+    return {structure.file.removesuffix(".py"): structure.file for structure in TORCHVISION.values()}
+
+
+def followed_models(graph: Graph) -> list[str]:
+    """The torchvision builders (or modules, torchvision.models.resnet) a spec's source says it follows: every
+    torchvision.models.X, and the builders listed after the last one in its clause, whole or, after a '/', by
+    their ending ("torchvision.models.vgg11 … vgg19_bn", "torchvision.models.shufflenet_v2_x0_5 / x1_0",
+    "torchvision.models.resnet (resnet18 … wide_resnet101_2)")."""
+    source = graph.source or ""
+    found = _TORCHVISION_MODEL.findall(source)
+    if found:
+        first = found[-1]
+        tail = source[source.rindex(first) + len(first) :].split(";")[0]
+        for slash, name in _NAME.findall(tail):
+            if name not in TORCHVISION and slash:
+                cuts = range(len(first), -1, -1)
+                name = next((first[:cut] + name for cut in cuts if first[:cut] + name in TORCHVISION), name)
+            if (name in TORCHVISION or slash) and name not in found:
+                found.append(name)
+    return found
 
 
 def followed_model(graph: Graph) -> str | None:
-    """The torchvision builder a spec says it follows (its source names torchvision.models.X), if any."""
-    found = _TORCHVISION_MODEL.findall(graph.source or "")
-    if graph.variant and graph.variant in found:
-        return graph.variant
-    return found[-1] if found else None
+    """The one torchvision builder this graph follows: the named variant it was built as (a variant named like a
+    builder of a file the source names counts, "efficientnet_b0 ... efficientnet_b7"), or the only one named;
+    None when it names none, or several and the graph is none of them."""
+    found = followed_models(graph)
+    files = {TORCHVISION[f].file for f in found if f in TORCHVISION} | {_modules()[f] for f in found if f in _modules()}
+    for name in (graph.variant, graph.name):
+        if name and name in found and name in TORCHVISION:
+            return name
+        if name in TORCHVISION and TORCHVISION[name].file in files:
+            return name
+    builders = [f for f in found if f not in _modules()]
+    return builders[0] if len(builders) == 1 and len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -212,6 +334,23 @@ def structure_for(graph: Graph, model: str = "auto") -> Structure | Unknown:
     if model == "costcalc":
         return AS_BUILT
     builder = followed_model(graph)
-    if builder is None:
+    if builder is not None:
+        return TORCHVISION.get(builder, Unknown(builder))
+    named = followed_models(graph)
+    if not named:
         return AS_BUILT
-    return TORCHVISION.get(builder, Unknown(builder))
+    modules = _modules()
+    files = []
+    for name in named:
+        if name in TORCHVISION:
+            files.append(TORCHVISION[name].file)
+        elif name in modules:
+            files.append(modules[name])
+        else:
+            return Unknown(name)
+    if len(set(files)) != 1:
+        return Unknown(" or ".join(named))
+    # a family spec's default, or several builders of one file: the file's structure is theirs alike
+    first = next(s for s in TORCHVISION.values() if s.file == files[0])
+    words = f"torchvision.models ({files[0]}: {' / '.join(named)})"
+    return Structure(first.name, words, first.facts, first.overrides, None, first.file)

@@ -26,7 +26,22 @@ never seen.
 
 from __future__ import annotations
 
-from .rules import Call, Convention, ConventionError, LayerView, Rule, Terms, fused_terms, nothing, same_params, terms
+from collections.abc import Callable
+
+from .rules import (
+    UNKNOWN,
+    Call,
+    Convention,
+    ConventionError,
+    LayerView,
+    Rule,
+    Terms,
+    fused_terms,
+    nothing,
+    products_not_seen,
+    same_params,
+    terms,
+)
 
 
 def with_fused(layer: LayerView, own: Terms) -> Terms:
@@ -64,12 +79,28 @@ def normalization(cause: str) -> Rule:
         call = layer.call()
         if call == Call.SUBCLASS:
             return unhooked(layer)
+        if call == Call.FUNCTIONAL:
+            return same_params(layer)
         if call != Call.MODULE:
             raise unknown(layer, call)
         affine = layer.kind == "batch_norm" or layer.p["affine"]
         return same_params(layer, **{cause: (4 if affine else 2) * layer.in_elements * layer.batch})
 
     return Rule(count, "count_normalization: 2 × input elements, × 2 with γ, β")
+
+
+def hooked(count: Callable[[LayerView], Terms]) -> Callable[[LayerView], Terms]:
+    """A rule for a registered module: as a functional call or a Tensor method there is no module to hook (0)."""
+
+    def rule(layer: LayerView) -> Terms:
+        call = layer.call()
+        if call in (Call.FUNCTIONAL, Call.METHOD):
+            return same_params(layer)
+        if call != Call.MODULE:
+            raise unknown(layer, call)
+        return count(layer)
+
+    return rule
 
 
 def prelu(layer: LayerView) -> Terms:
@@ -89,7 +120,7 @@ def avg_pool(layer: LayerView) -> Terms:
 def adaptive_avg_pool(layer: LayerView) -> Terms:
     """count_adap_avgpool, in float64 as thop does: int((∏ in_i / out_i + 1) × output elements)."""
     call = layer.call()
-    if call == Call.FUNCTIONAL:
+    if call in (Call.FUNCTIONAL, Call.METHOD):  # F.adaptive_avg_pool2d, x.mean([2, 3]): no module to hook
         return same_params(layer)
     if call != Call.MODULE:
         raise unknown(layer, call)
@@ -135,21 +166,21 @@ RULES: dict[str, Rule] = {
     "relu": ZERO,
     "relu6": ZERO,
     "leaky_relu": Rule(nothing, "count_relu: calculate_relu_flops returns 0"),
-    "prelu": Rule(prelu, "count_prelu: input elements at inference"),
+    "prelu": Rule(hooked(prelu), "count_prelu: input elements at inference"),
     "sigmoid": ZERO,
     "tanh": ZERO,
     "hard_sigmoid": ZERO,
     "hard_swish": ZERO,
     "silu": ZERO,
     "gelu": ZERO,
-    "softmax": Rule(softmax, "count_softmax: positions × (3C − 1)"),
+    "softmax": Rule(hooked(softmax), "count_softmax: positions × (3C − 1)"),
     "max_pool": ZERO,
     "global_max_pool": ZERO,
     "adaptive_max_pool": ZERO,
-    "avg_pool": Rule(avg_pool, "count_avgpool: output elements"),
+    "avg_pool": Rule(hooked(avg_pool), "count_avgpool: output elements (F.avg_pool2d: 0)"),
     "global_avg_pool": Rule(adaptive_avg_pool, "count_adap_avgpool: int((H·W + 1) × C) per image"),
     "adaptive_avg_pool": Rule(adaptive_avg_pool, "count_adap_avgpool: int((∏ in/out + 1) × output elements)"),
-    "upsample": Rule(upsample, "count_upsample: output elements (nearest), 11 × (bilinear)"),
+    "upsample": Rule(hooked(upsample), "count_upsample: output elements (nearest), 11 × (bilinear)"),
     "add": ZERO,
     "multiply": ZERO,
     "concat": ZERO,
@@ -164,6 +195,27 @@ RULES: dict[str, Rule] = {
     "crop": ZERO,
     "pixel_shuffle": ZERO,
     "pixel_unshuffle": ZERO,
+    # the kinds made for ONNX models in costcalc's build: modules thop has no rule for
+    "elementwise": HELPER,
+    "matmul": Rule(products_not_seen, "costcalc's MatMul module: not registered, its products not counted"),
+    "unary": ZERO,
+    "clip": ZERO,
+    "reduce": ZERO,
+    "reshape": ZERO,
+    "transpose": ZERO,
+    "pad": ZERO,
+    "hardmax": ZERO,
+    "elu": ZERO,
+    "selu": ZERO,
+    "celu": ZERO,
+    "softplus": ZERO,
+    "softsign": ZERO,
+    "mish": ZERO,
+    "thresholded_relu": ZERO,
+    "gelu_tanh": ZERO,
+    "log_softmax": ZERO,
+    "concat_stored": HELPER,
+    "unknown": UNKNOWN,
 }
 
 CONVENTION = Convention(

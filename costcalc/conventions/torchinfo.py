@@ -17,7 +17,7 @@ torchinfo's params (total_params) are every parameter, as costcalc's.
 
 from __future__ import annotations
 
-from .rules import Convention, LayerView, Rule, Terms, fused_terms, nothing, same_params
+from .rules import UNKNOWN, Convention, LayerView, Rule, Terms, fused_terms, nothing, products_not_seen, same_params
 
 
 def with_fused(layer: LayerView, own: Terms) -> Terms:
@@ -94,6 +94,27 @@ RULES: dict[str, Rule] = {
     "crop": ZERO,
     "pixel_shuffle": ZERO,
     "pixel_unshuffle": ZERO,
+    # the kinds made for ONNX models in costcalc's build: none has a weight or bias parameter
+    "elementwise": Rule(nothing, "a learned operand is a parameter named 'operand', not weight or bias: 0"),
+    "matmul": Rule(products_not_seen, "a product of two activations has no parameter: 0"),
+    "unary": ZERO,
+    "clip": ZERO,
+    "reduce": ZERO,
+    "reshape": ZERO,
+    "transpose": ZERO,
+    "pad": ZERO,
+    "hardmax": ZERO,
+    "elu": ZERO,
+    "selu": ZERO,
+    "celu": ZERO,
+    "softplus": ZERO,
+    "softsign": ZERO,
+    "mish": ZERO,
+    "thresholded_relu": ZERO,
+    "gelu_tanh": ZERO,
+    "log_softmax": ZERO,
+    "concat_stored": Rule(nothing, "its parameter is named 'stored', not weight or bias: 0"),
+    "unknown": UNKNOWN,
 }
 
 CONVENTION = Convention(
