@@ -302,7 +302,7 @@ class _Builder:
         self.blocks: list[Block] = []
         self.errors = ErrorCollector()
         if cache is None or cache.spec is not spec:
-            cache = GraphCache(spec)
+            cache = GraphCache(spec, shared=False)
         self.cache = cache
         # typed values of entries written with plain literals, shared by all their repetitions (and,
         # through the cache, by every graph of the same spec)
@@ -494,9 +494,10 @@ class _Builder:
         outputs: dict[str, int | None] = dict(scope_inputs)
         for i in order:
             inputs = [outputs[r] for r in refs[i]]
-            if self.errors.full:
+            full = len(self.errors.errors) >= self.errors.limit
+            if full:
                 self.errors.truncated = True
-            if any(x is None for x in inputs) or self.errors.full:
+            if None in inputs or full:
                 outputs[names[i]] = None  # an upstream layer failed: no second error for the same cause
                 continue
             outputs[names[i]] = self.entry(entries[i], prefix + names[i], inputs, env, block, notes)  # type: ignore[arg-type]
@@ -523,7 +524,7 @@ class _Builder:
         choices = False
         for i, entry in enumerate(entries):
             wanted = entry.inputs if entry.inputs is not None else (names[i - 1] if i else INPUT_NAME,)
-            if any(_is_choice(ref) for ref in wanted):
+            if entry.inputs is not None and any(_is_choice(ref) for ref in wanted):
                 choices = True
                 chosen = self.choose_inputs(entry, wanted, env, names, scope_inputs, prefix + names[i], notes)
                 if chosen is None:
@@ -940,10 +941,11 @@ class _Builder:
             return None
         # a layer that went on with a default after a bad value (or fed by one) may have a wrong
         # shape: it is checked no further, only so that the layers after it are
-        tainted = len(self.errors.errors) > errors_before or any(i in self.tainted for i in inputs)
+        tainted = len(self.errors.errors) > errors_before or bool(self.tainted and not self.tainted.isdisjoint(inputs))
         try:
             params = kind.resolve(params, shapes)  # each kind's input-dependent geometry, worked out once here
-            params = self.cache.intern(kind.name, params)
+            if self.cache.shared:  # graphs of a sweep: equal parameters become one object
+                params = self.cache.intern(kind.name, params)
             shape = kind.output_shape(params, shapes)
             check_shape(shape)
         except SpecError as exc:
@@ -1198,8 +1200,9 @@ class GraphCache:
 
     MAX_RECORDED = 200_000  # nodes kept in recorded block expansions
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, shared: bool = True) -> None:
         self.spec = spec
+        self.shared = shared  # False: one graph only, nothing worth interning
         self.checked = False
         self.literal_params: dict[tuple[int, bool], dict[str, Any]] = {}
         self.plans: dict[int, tuple[list[str], list[tuple[str, ...]], list[int]]] = {}

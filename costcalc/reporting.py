@@ -157,6 +157,7 @@ class Report:
     warnings: tuple[Notice, ...] = ()
     chart: bool = False
     input_note: str = ""  # where the input size came from, when not the spec's own
+    convention: Any = None  # a peer tool's figures (costcalc.conventions.count.PeerCount) when asked for
 
     # ---------------------------------------------------------------- what the tables show
 
@@ -170,13 +171,22 @@ class Report:
         ``default``; --columns picks others)."""
         totals = self.analysis.totals
         if self.groups is not None:
-            return group_columns(totals.macs, totals.params)
+            return self._convention_columns(group_columns(totals.macs, totals.params))
         columns = layer_columns(totals.macs, totals.params)
         if self.fields is not None:
             columns += rf_columns(self.fields)
         if self.chart:
             columns += chart_columns(totals.macs, totals.params)
-        return columns
+        return self._convention_columns(columns)
+
+    def _convention_columns(self, columns: tuple[Column, ...]) -> tuple[Column, ...]:
+        """Under a peer's convention, its figures in place of the params and MACs columns."""
+        if self.convention is None:
+            return columns
+        from .conventions import in_report
+
+        rows = in_report.row_terms(self.convention, self.analysis, self.groups, self.by)
+        return in_report.columns(self.convention, rows, columns)
 
     @cached_property
     def rows(self) -> tuple[Row, ...]:
@@ -195,6 +205,10 @@ class Report:
     @cached_property
     def sections(self) -> tuple[Section, ...]:
         out = [Section("totals", "Totals", self._totals())]
+        if self.convention is not None:
+            from .conventions import in_report
+
+            out.append(in_report.section(self.convention))
         if self.training is not None:
             out.append(self._training_section())
         if self.budgets:
@@ -295,7 +309,26 @@ class Report:
         a = self.analysis
         batch = f" · batch {a.batch}" if a.batch != 1 else ""
         note = f" ({self.input_note})" if self.input_note else ""
-        return f"{a.name} · input {fmt_shape(a.input)}{note}{batch} · {a.dtype}"
+        convention = f" · {self.convention.convention.name} convention" if self.convention is not None else ""
+        return f"{a.name} · input {fmt_shape(a.input)}{note}{batch} · {a.dtype}{convention}"
+
+    @property
+    def convention_keys(self) -> tuple[str, ...]:
+        """The keys of a peer convention's per-layer columns ('ptflops_params', 'ptflops_macs'), or none."""
+        if self.convention is None:
+            return ()
+        from .conventions.in_report import column_keys
+
+        return column_keys(self.convention)
+
+    @property
+    def convention_note(self) -> str:
+        """The peer convention's rule in words (every format prints it), or '' under costcalc's own."""
+        if self.convention is None:
+            return ""
+        from .conventions import in_report
+
+        return "Convention: " + in_report.words(self.convention) + "."
 
     @property
     def conventions(self) -> Mapping[str, str]:
@@ -387,6 +420,8 @@ class Options:
     in_place: bool = False
     chart: bool = False
     budgets: Mapping[str, str | int] = field(default_factory=dict)  # fact key -> limit (5M, 50MiB, 600000)
+    convention: str | None = None  # a peer tool's convention (costcalc.conventions.NAMES); None: costcalc's
+    torch_model: str = "auto"  # the PyTorch model a peer's figures are for (costcalc.conventions.structure.MODELS)
 
     def check(self) -> None:
         if self.by is not None and self.by not in BREAKDOWNS:
@@ -397,6 +432,12 @@ class Options:
             raise ReportError("--depth folds the layer table; --by replaces it: give one of them")
         if self.depth is not None and (isinstance(self.depth, bool) or self.depth < 1):
             raise ReportError(f"depth must be a whole number ≥ 1, got {self.depth!r}")
+        if self.convention is not None:
+            from .conventions import MODELS, convention
+
+            convention(self.convention)  # an unknown name is an error here, with the names there are
+            if self.torch_model not in MODELS:
+                raise ReportError(f"no PyTorch model '{self.torch_model}'; expected one of {', '.join(MODELS)}")
 
 
 def build_report(graph: Graph, settings: Settings, options: Options | None = None, input_note: str = "") -> Report:
@@ -413,6 +454,12 @@ def build_report(graph: Graph, settings: Settings, options: Options | None = Non
         from .training import training_cost
 
         training = training_cost(analysis, options.training)
+    peer = None
+    if options.convention not in (None, "costcalc"):  # costcalc's own convention is the report itself
+        from .conventions import convention
+        from .conventions.count import count
+
+        peer = count(graph, convention(options.convention), options.torch_model, settings.batch)
     draft = Report(
         analysis,
         peak_memory(analysis, options.in_place),
@@ -422,9 +469,11 @@ def build_report(graph: Graph, settings: Settings, options: Options | None = Non
         fields,
         training,
         (),
-        tuple(dead_layer_notices(analysis.layers)),
+        tuple(Notice("input", text) for text in getattr(graph, "warnings", ()))
+        + tuple(dead_layer_notices(analysis.layers)),
         options.chart,
         input_note,
+        peer,
     )
     if not options.budgets:
         return draft
@@ -475,13 +524,16 @@ def report(
     in_place: bool = False,
     chart: bool = False,
     budgets: Mapping[str, str | int] | None = None,
+    convention: str | None = None,
+    torch_model: str = "auto",
 ) -> Report:
     """The report of a spec (a path, '-', a bundled name, or a parsed Spec), as `costcalc analyze` builds
-    it: ``costcalc.report("mobilenet_v1", overrides={"alpha": 0.5}).fact("macs").value``."""
+    it: ``costcalc.report("mobilenet_v1", overrides={"alpha": 0.5}).fact("macs").value``;
+    ``costcalc.report("resnet50", convention="ptflops").fact("convention.macs").value`` is ptflops' figure."""
     from .settings import Settings, input_size, parse_batch, parse_dtype
 
     settings = Settings(dict(overrides or {}), input_size(input), parse_batch(batch), parse_dtype(dtype))
-    options = Options(depth, by, rf, training, in_place, chart, dict(budgets or {}))
+    options = Options(depth, by, rf, training, in_place, chart, dict(budgets or {}), convention, torch_model)
     graph, note = load_graph(spec, settings)
     return build_report(graph, settings, options, note)
 

@@ -197,7 +197,10 @@ def sweep_variants(sweep: SweepReport, exported: bool = False) -> Table:
     """One row per variant: the swept values, the input and batch, then the totals (the human tables
     leave out the rarely read ones; CSV and JSON carry all)."""
     swept = {a.name for a in sweep.axes}
-    columns = [
+    # the variant's place among all the combinations: what merges shards (CSV and JSON carry it)
+    index = Column("variant", "#", "count", "the variant's place among all the combinations", 3, _attr("index"))
+    columns = [index] if exported else []
+    columns += [
         Column(a.name, a.name, "text", f"the value of {a.name}", 0, _setting(a.name))
         for a in sweep.axes
         if a.name not in ("input", "batch")

@@ -18,12 +18,16 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(autouse=True)
 def _fresh_expression_cache():
-    """Under mutation testing (tests/mutation/run.sh) only: compiled expressions are cached, and a cache filled
+    """Under mutation testing (tests/mutation/run.sh) only: compiled expressions and resolved windows are cached, and a cache filled
     before a mutant was switched on would run the unmutated code; in normal runs the cache stays (it is fast)."""
     if os.environ.get("MUTANT_UNDER_TEST"):
-        from costcalc.expressions import _compiled
+        from costcalc import expressions
+        from costcalc.layers import windows
 
-        _compiled.cache_clear()
+        for module in (expressions, windows):
+            for value in vars(module).values():
+                if hasattr(value, "cache_info"):  # an lru_cache'd function
+                    value.cache_clear()
     yield
 
 

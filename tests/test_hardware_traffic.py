@@ -301,3 +301,23 @@ def test_a_bad_dtype_in_a_spec_is_located() -> None:
     assert "mixed.yaml:10:61: error: layer 'first': dtype 'int9'; did you mean 'int8'?" in caught.value.format()
     with pytest.raises(SpecError, match="expected a dtype"):
         parse_spec(MIXED.replace("dtype: int8}", "dtype: [int8]}"), "mixed.yaml", "mixed")
+
+
+def test_every_bundled_spec_on_every_bundled_device() -> None:
+    """At float32 the weights read are the analysis' param bytes; every layer with MACs has its kernels
+    (no kind forgets to say which of its params multiply); a roofline on each device that computes float."""
+    from costcalc.analysis import analyze
+    from costcalc.hardware import bundled_devices, roofline
+    from costcalc.sources import bundled_names
+
+    devices = [d for d in bundled_devices() if "float32" in d.peak]
+    for name in bundled_names():
+        graph = graph_of_bundled(name)
+        moved = traffic(graph)
+        assert moved.totals.weight_bytes == analyze(graph).totals.param_bytes, name
+        for layer in moved.layers:
+            assert layer.kernel_elements > 0 or layer.macs == 0 or layer.kind == "matmul", (name, layer.name)
+        int8 = traffic(graph, Precision("int8", "int8"))
+        assert int8.totals.bops == 64 * int8.totals.macs, name
+        for device in devices:
+            assert roofline(moved, device).totals.seconds > 0, (name, device.name)

@@ -20,30 +20,53 @@ BUDGET_CPU_S = 2.0
 BUDGET_MIB = 500
 
 
+# The child reports its own peak resident memory (VmHWM of its address space, which starts anew at
+# exec): ru_maxrss of a child forked from a large pytest process counts the parent's pages.
+_CHILD = """
+import os, resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+_exit = os._exit
+
+def report_and_exit(code=0):
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["COSTCALC_TEST_HWM"], "w") as out:
+        out.write(peak)
+    _exit(code)
+
+os._exit = report_and_exit  # the CLI ends with os._exit (no heap teardown)
+sys.argv = ["costcalc"] + sys.argv[1:]
+try:
+    runpy.run_module("costcalc", run_name="__main__")
+except SystemExit as exc:
+    report_and_exit(exc.code if isinstance(exc.code, int) else 1)
+report_and_exit(0)
+"""
+
+
 def run_guarded(args: list[str], stdin: bytes | None = None) -> tuple[int, str, float, float]:
     """Run ``python -m costcalc ARGS`` in a child; its exit code, stderr, CPU seconds and peak MiB.
 
-    The child's own resources are read with wait4; limits of 2 GiB of address space and 60 s of
-    CPU keep a runaway from taking the machine down (and stand in for a timeout).
+    CPU time comes from wait4 (the child's own); limits of 2 GiB of address space and 60 s of CPU
+    keep a runaway from taking the machine down (and stand in for a timeout).
     """
     import tempfile
 
-    limit = (
-        "import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
-        "resource.setrlimit(resource.RLIMIT_CPU, (60, 60)); "
-        "sys.argv = ['costcalc'] + sys.argv[1:]; runpy.run_module('costcalc', run_name='__main__')"
-    )
-    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as hwm:
         given.write(stdin or b"")
         given.seek(0)
+        env = {**os.environ, "COSTCALC_TEST_HWM": hwm.name}
         process = subprocess.Popen(
-            [sys.executable, "-c", limit, *args], stdin=given, stdout=subprocess.DEVNULL, stderr=err
+            [sys.executable, "-c", _CHILD, *args], stdin=given, stdout=subprocess.DEVNULL, stderr=err, env=env
         )
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         err.seek(0)
         text = err.read().decode()
-    return process.returncode, text, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        written = Path(hwm.name).read_text().strip()
+    peak_mib = int(written) / 1024 if written else float("inf")
+    return process.returncode, text, usage.ru_utime + usage.ru_stime, peak_mib
 
 
 def guarded(tmp_path: Path, text: str, *extra: str) -> tuple[int, str, float, float]:

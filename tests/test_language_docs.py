@@ -4,6 +4,7 @@ by hand from the layers' documented rules (k·k·C_in·C_out + bias; batch norm 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -28,8 +29,21 @@ EXPECTED = {
 }
 
 
+# torchvision's models as PyTorch counts them (copied from the shared reference figures, see the file)
+TORCHVISION = json.loads((Path(__file__).parent / "data" / "language_examples_figures.json").read_text())
+PAPER_TABLES = ("densenet121", "efficientnet_b0", "regnet_x_400mf")
+
+
 def test_every_example_is_checked():
-    assert set(EXAMPLES) == set(EXPECTED)
+    assert set(EXAMPLES) == set(EXPECTED) | set(PAPER_TABLES)
+
+
+@pytest.mark.parametrize("name", PAPER_TABLES)
+def test_paper_tables_are_torchvisions_models_exactly(name):
+    analysis = analyze(build_graph(parse_spec(EXAMPLES[name], f"{name}.yaml")))
+    expected = TORCHVISION[name]
+    assert list(analysis.input) == expected["input"]
+    assert (analysis.totals.params, analysis.totals.macs) == (expected["params"], expected["macs"])
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -476,3 +476,22 @@ def test_dead_layers_inside_blocks_and_none_in_a_chain():
 def test_layer_helper_still_works(run_spec):
     analysis = run_spec(SQUEEZE_EXCITE)
     assert layer(analysis, "se.reduce").params == 32 * 8 + 8  # 1·1·32·8 + 8 bias
+
+
+def test_tables_reach_every_output_format(tmp_path):
+    """Vars that are tables go into the reports (JSON writes a row as an object)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from costcalc.cli import app
+
+    path = tmp_path / "t.yaml"
+    path.write_text(MOBILENET_V2_LIKE)
+    runner = CliRunner()
+    result = runner.invoke(app, ["analyze", str(path), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["totals"]["params"] > 0
+    for fmt in ("csv", "markdown", "latex", "table"):
+        assert runner.invoke(app, ["analyze", str(path), "-f", fmt]).exit_code == 0, fmt
+    assert runner.invoke(app, ["explain", str(path)]).exit_code == 0

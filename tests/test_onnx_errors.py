@@ -239,6 +239,18 @@ def test_external_data_is_never_needed_for_weights(tmp_path):
     assert analysis.totals.params == 4 * 27 and spec.onnx.stored_params == 4 * 27
 
 
+def test_stored_operands_in_external_data_are_counted_unread(tmp_path):
+    # the dynamo exporter writes every weight to a .data file; a layer scale is a stored operand of Mul
+    scale = weight("gamma", 1, 3, 1, 1)
+    scale.ClearField("raw_data")
+    scale.data_location = helper.TensorProto.EXTERNAL
+    entry = scale.external_data.add()
+    entry.key, entry.value = "location", "model.onnx.data"
+    nodes = [helper.make_node("Mul", ["gamma", "x"], ["y"], name="layer_scale")]
+    spec, analysis = run(model(nodes, [("x", [1, 3, 4, 4])], ["y"], [scale]), tmp_path)
+    assert (analysis.layers[1].kind, analysis.layers[1].params) == ("elementwise", 3)
+
+
 def test_a_constant_in_external_data_is_a_clear_error(tmp_path):
     nodes = [helper.make_node("Reshape", ["x", "shape"], ["y"], name="view")]
     shape = ints("shape", [1, -1])

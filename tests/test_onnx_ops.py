@@ -500,3 +500,30 @@ def test_nhwc_input_transposed_first_is_read_as_channels_last(tmp_path):
     assert analysis.input == (8, 9, 3)
     assert layer(analysis, "conv").output == (8, 9, 4)
     check_shapes(m, spec)
+
+
+def test_a_class_token_concat_and_its_selection(tmp_path):
+    # ViT's head: a learned 1×1×D token before the L patches, a learned position embedding, then x[:, 0]
+    nodes = [
+        helper.make_node("Concat", ["token", "x"], ["t"], name="cat", axis=1),
+        helper.make_node("Add", ["t", "pos"], ["p"], name="pos"),
+        helper.make_node("Gather", ["p", "zero"], ["c"], name="select", axis=1),
+        helper.make_node("Gemm", ["c", "W"], ["y"], name="head", transB=1),
+    ]
+    inits = [
+        weight("token", 1, 1, 8),
+        weight("pos", 1, 5, 8),
+        helper.make_tensor("zero", helper.TensorProto.INT64, [], [0]),
+        weight("W", 3, 8),
+    ]
+    m = model(nodes, [("x", [1, 4, 8])], ["y"], inits)
+    spec, analysis = run(m, tmp_path)
+    assert (layer(analysis, "cat").kind, layer(analysis, "cat").output, layer(analysis, "cat").params) == (
+        "concat_stored",
+        (5, 8),
+        8,
+    )
+    assert layer(analysis, "pos").params == 40  # the position embedding, 5 × 8
+    assert layer(analysis, "select").output == (8,)
+    assert analysis.totals.params == 8 + 40 + 24 and analysis.totals.macs == 24
+    check_shapes(m, spec)

@@ -47,11 +47,11 @@ def test_pair():
     one = pair(1)
     assert one(3, ev) == (3, 3) and one([2, 5], ev) == (2, 5) and one("n", ev) == (3, 3) and one(["n", 1], ev) == (3, 1)
     assert pair(0)(0, ev) == (0, 0) and pair(0)([0, 0], ev) == (0, 0)
-    assert message(one, [1, 2, 3]) == "error: got a list of 3; expected one number or [height, width]"
-    assert message(one, 0) == "error: got 0; expected a whole number ≥ 1"
-    assert message(one, [1, 0]) == "error: got 0; expected a whole number ≥ 1"
+    assert message(one, [1, 2, 3]) == "costcalc: error: got a list of 3; expected one number or [height, width]"
+    assert message(one, 0) == "costcalc: error: got 0; expected a whole number ≥ 1"
+    assert message(one, [1, 0]) == "costcalc: error: got 0; expected a whole number ≥ 1"
     assert one(MAX_DIM, ev) == (MAX_DIM, MAX_DIM)
-    assert message(one, MAX_DIM + 1) == f"error: got {MAX_DIM + 1:,}; expected a whole number ≤ {MAX_DIM:,}"
+    assert message(one, MAX_DIM + 1) == f"costcalc: error: got {MAX_DIM + 1:,}; expected a whole number ≤ {MAX_DIM:,}"
 
 
 def test_padding_forms():
@@ -63,50 +63,50 @@ def test_padding_forms():
     assert convert([1, 2, 3, 4], ev) == (1, 2, 3, 4)
     assert convert(["n", 0, 1, "n - 1"], ev) == (3, 0, 1, 2)
     assert message(convert, [1, 2, 3]) == (
-        "error: got a list of 3; expected padding as one number, [h, w] or [top, bottom, left, right]"
+        "costcalc: error: got a list of 3; expected padding as one number, [h, w] or [top, bottom, left, right]"
     )
-    assert message(convert, [1, -1]) == "error: got -1; expected a padding ≥ 0"
+    assert message(convert, [1, -1]) == "costcalc: error: got -1; expected a padding ≥ 0"
     assert message(convert, "foo") == (
-        "error: padding 'foo' is not 'same', 'valid' or a number; "
+        "costcalc: error: padding 'foo' is not 'same', 'valid' or a number; "
         "expected 'same', 'valid', a number, [h, w] or [top, bottom, left, right]"
     )
     assert message(convert, "n +") == (
-        "error: padding 'n +' is not 'same', 'valid' or a number: cannot evaluate 'n +': not a valid expression; "
+        "costcalc: error: padding 'n +' is not 'same', 'valid' or a number: cannot evaluate 'n +': not a valid expression; "
         "expected 'same', 'valid', a number, [h, w] or [top, bottom, left, right]"
     )
-    assert message(convert, -1) == "error: got -1; expected a padding ≥ 0"
+    assert message(convert, -1) == "costcalc: error: got -1; expected a padding ≥ 0"
 
 
 def test_padding_keywords_per_kind():
     transposed, numbers_only = padding(("valid",)), padding(())
     assert transposed("valid", ev) == (0, 0, 0, 0)
     assert message(transposed, "same") == (
-        "error: padding 'same' is not 'valid' or a number; expected 'valid', a number, [h, w] or [top, bottom, left, right]"
+        "costcalc: error: padding 'same' is not 'valid' or a number; expected 'valid', a number, [h, w] or [top, bottom, left, right]"
     )
     assert numbers_only([0, 1, 2, 3], ev) == (0, 1, 2, 3)
     assert message(numbers_only, "valid") == (
-        "error: padding 'valid' is not a number; expected a number, [h, w] or [top, bottom, left, right]"
+        "costcalc: error: padding 'valid' is not a number; expected a number, [h, w] or [top, bottom, left, right]"
     )
 
 
 def test_number_bounds():
     rate = number(0.0, 1.0)
     assert rate(0, ev) == 0.0 and rate(1, ev) == 1.0 and type(rate(1, ev)) is float and rate("half - 1", ev) == 0.5
-    assert message(rate, 1.5) == "error: got 1.5; expected a number in [0.0, 1.0]"
-    assert message(rate, -0.1) == "error: got -0.1; expected a number in [0.0, 1.0]"
-    assert message(number(0.0), -1) == "error: got -1; expected a number in [0.0, ∞]"
-    assert message(number(maximum=2), 3) == "error: got 3; expected a number in [-∞, 2]"
+    assert message(rate, 1.5) == "costcalc: error: got 1.5; expected a number in [0.0, 1.0]"
+    assert message(rate, -0.1) == "costcalc: error: got -0.1; expected a number in [0.0, 1.0]"
+    assert message(number(0.0), -1) == "costcalc: error: got -1; expected a number in [0.0, ∞]"
+    assert message(number(maximum=2), 3) == "costcalc: error: got 3; expected a number in [-∞, 2]"
     assert number()(-1e9, ev) == -1e9
-    assert message(number(), True) == "error: got the boolean true; expected a number"
-    assert message(number(), "act") == "error: 'act' is the word 'relu'; expected a number"
+    assert message(number(), True) == "costcalc: error: got the boolean true; expected a number"
+    assert message(number(), "act") == "costcalc: error: 'act' is the word 'relu'; expected a number"
 
 
 def test_choice_and_words():
     mode = choice("nearest", "bilinear")
     assert mode("bilinear", ev) == "bilinear"
     assert choice("relu", "tanh")("act", ev) == "relu"  # through a var
-    assert message(mode, "cubic") == "error: got the text 'cubic'; expected one of nearest, bilinear"
-    assert message(mode, 3) == "error: got the number 3; expected one of nearest, bilinear"
+    assert message(mode, "cubic") == "costcalc: error: got the text 'cubic'; expected one of nearest, bilinear"
+    assert message(mode, 3) == "costcalc: error: got the number 3; expected one of nearest, bilinear"
     with pytest.raises(SpecError, match="expected one of a$"):
         to_word("n +", ev, ("a",))
 
@@ -115,11 +115,11 @@ def test_whole_numbers():
     assert to_int(4.0, ev) == 4 and type(to_int(4.0, ev)) is int
     assert to_int("n * 2", ev) == 6 and to_int(1, ev) == 1
     assert non_negative_int(0, ev) == 0
-    assert message(non_negative_int, -1) == "error: got -1; expected a whole number ≥ 0"
+    assert message(non_negative_int, -1) == "costcalc: error: got -1; expected a whole number ≥ 0"
     with pytest.raises(SpecError) as caught:
         to_int("half", ev)
     assert caught.value.format() == (
-        "error: 'half' gives 1.5, not a whole number; expected a whole number (wrap it in int(), round() or make_divisible())"
+        "costcalc: error: 'half' gives 1.5, not a whole number; expected a whole number (wrap it in int(), round() or make_divisible())"
     )
     with pytest.raises(SpecError, match="got the boolean true; expected a repeat count"):
         to_int(True, ev, 1, "a repeat count")
@@ -199,7 +199,7 @@ def test_activation_factory():
     from costcalc.layers.activations import Elementwise, activation
 
     try:
-        cls = activation("probe_act", 7, "f(x)", "a test activation", slope=Param(number(), 0.5, "s"))
+        cls = activation("probe_act", 7, "f(x)", "ReLU", "a test activation")
         kind = KINDS["probe_act"]
         assert issubclass(cls, Elementwise) and isinstance(kind, cls)
         assert (kind.name, kind.ops, kind.formula, kind.summary, kind.label) == (
@@ -209,7 +209,7 @@ def test_activation_factory():
             "a test activation",
             "probe_act: f(x)",
         )
-        assert kind.default_values == {"slope": 0.5}
+        assert kind.default_values == {}
         assert kind.cost({}, [(2, 3)], (2, 3)) == Cost(other_ops=42)  # 7 per element
         assert kind.fusable and kind.in_place
     finally:

@@ -16,7 +16,7 @@ from costcalc.budget import BUDGETS, BudgetError, parse_amount
 from costcalc.errors import CostcalcError, SpecError
 from costcalc.expressions import MappingScope, evaluate, make_divisible
 from costcalc.graph import build_graph
-from costcalc.layers.windows import resolve_padding
+from costcalc.layers.windows import window2d
 from costcalc.memory import peak_memory
 from costcalc.receptive_field import receptive_fields
 from costcalc.spec import parse_spec
@@ -202,8 +202,7 @@ def test_same_padding_follows_tensorflow(rows, columns):
     for node, field in zip(graph.nodes[1:], fields[1:]):
         assert node.shape == (oh, ow, 1), node.name
         assert field.lo == (-top, -left), node.name  # the first window starts `before` pixels into the padding
-    spans = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    assert resolve_padding("same", (nh, nw), spans, (sh, sw)) == (top, bottom, left, right)
+    assert window2d((kh, kw), (sh, sw), (dh, dw), "same", (nh, nw)).padding == (top, bottom, left, right)
 
 
 # ---------------------------------------------------------------- ceil mode at its boundaries
@@ -390,20 +389,19 @@ def test_a_tensor_read_twice_by_one_layer_is_freed_once(run_spec):
 
 
 def test_multi_input_layer_frees_each_input_after_its_last_reader(run_spec):
-    # input 2·2·1 = 4; a: 2·2·2 = 8; b: 2·2·3 = 12; cat [a, b, input]: 2·2·6 = 24; out relu 24
-    # input: 4 | a: 12 | b: 24 | cat: 48 (peak), a, b and input freed → 24 | out: 48 (equal, not a new peak)
+    # input 2·2·1 = 4; a: 2·2·2 = 8; b: 2·2·3 = 12; cat [a, b, input]: 2·2·6 = 24; out: conv to 2·2·12 = 48
+    # input: 4 | a: 12 | b: 24 | cat: 48, a, b and input freed → 24 | out: 24 + 48 = 72 (peak), cat freed → 48
     text = """
     input: [2, 2, 1]
     layers:
       - {kind: conv, name: a, filters: 2, kernel: 1}
       - {kind: conv, name: b, input: input, filters: 3, kernel: 1}
       - {kind: concat, name: cat, inputs: [a, b, input]}
-      - {kind: relu, name: out}
+      - {kind: conv, name: out, filters: 12, kernel: 1}
     """
     peak = peak_memory(run_spec(text))
-    assert (peak.elements, peak.layer, peak.held) == (48, "cat", ("input", "a", "b", "cat"))
-    # in place, out overwrites cat: the peak stays at cat
-    assert peak_memory(run_spec(text), in_place=True).elements == 48
+    assert (peak.elements, peak.layer, peak.held) == (72, "out", ("cat", "out"))
+    assert peak_memory(run_spec(text), in_place=True).elements == 72  # nothing here runs in place
 
 
 # ---------------------------------------------------------------- receptive fields where paths meet
@@ -451,7 +449,6 @@ def budget(option: str):
         ("--max-activation-bytes", "2MB", 2_000_000),
         ("--max-activation-bytes", "1GiB", 1 << 30),
         ("--max-activation-bytes", "1TiB", 1 << 40),
-        ("--max-param-bytes", "0.1KiB", 102),  # 102.4 bytes round down to whole bytes
     ],
 )
 def test_budget_units(option, text, value):
@@ -460,7 +457,14 @@ def test_budget_units(option, text, value):
 
 @pytest.mark.parametrize(
     ("option", "text"),
-    [("--max-params", "1.0001K"), ("--max-macs", "5KiB"), ("--max-param-bytes", "5X"), ("--max-macs", "M")],
+    [
+        ("--max-params", "1.0001K"),
+        ("--max-macs", "5KiB"),
+        ("--max-param-bytes", "5X"),
+        ("--max-macs", "M"),
+        ("--max-param-bytes", "0.1KiB"),  # 102.4 bytes: a fraction of a byte is refused, as of a count
+        ("--max-param-bytes", "0.1B"),
+    ],
 )
 def test_budget_refusals(option, text):
     with pytest.raises(BudgetError):
@@ -626,3 +630,35 @@ def test_concat_refuses_other_spatial_sizes(run_spec):
         "input: [4, 4, 2]\nlayers:\n  - {kind: max_pool, name: p, kernel: 2}\n  - {kind: concat, inputs: [p, input]}\n",
     )
     assert "concat needs equal spatial sizes: 2×2×2 vs 4×4×2; expected inputs that differ only in channels" in message
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "expected"),
+    [
+        (1, 2, 2, 1),  # ⌈(1 − 2) / 2⌉ + 1 = 0 + 1 = 1: the window starts inside and hangs over (PyTorch: 1×1)
+        (2, 4, 3, 1),  # ⌈−2 / 3⌉ + 1 = 1 (PyTorch: 1×1)
+        (3, 5, 3, 1),  # ⌈−2 / 3⌉ + 1 = 1
+        (1, 3, 2, None),  # ⌈−2 / 2⌉ + 1 = 0: refused (PyTorch: "Calculated output size: 0×0")
+    ],
+)
+def test_ceil_mode_window_larger_than_the_input(run_spec, size, kernel, stride, expected):
+    for kind in ("max_pool", "avg_pool"):
+        text = f"input: [{size}, {size}, 1]\nlayers:\n  - {{kind: {kind}, kernel: {kernel}, stride: {stride}, ceil_mode: true}}\n"
+        if expected is None:
+            assert "does not fit input" in refused(run_spec, text)
+        else:
+            assert run_spec(text).layers[1].output == (expected, expected, 1)
+        # without ceil mode the window must fit: ⌊(n − f) / s⌋ + 1 < 1
+        assert "does not fit input" in refused(run_spec, text.replace(", ceil_mode: true", ""))
+
+
+def test_normalizations_over_one_value_are_refused(run_spec):
+    # PyTorch: InstanceNorm2d on 1×1 "Expected more than 1 spatial element"; GroupNorm with one value per group
+    # "Expected more than 1 value per channel". 1×1×4 in 4 groups: one value each; in 2 groups: two each
+    message = refused(run_spec, "input: [1, 1, 4]\nlayers:\n  - {kind: instance_norm, name: n}\n")
+    assert "layer 'n'" in message and "instance_norm of a 1×1 input" in message
+    assert one_layer(run_spec, (1, 2, 4), "{kind: instance_norm}").output == (1, 2, 4)
+    message = refused(run_spec, "input: [1, 1, 4]\nlayers:\n  - {kind: group_norm, name: g, groups: 4}\n")
+    assert "layer 'g'" in message and "group_norm of 1×1×4 in 4 groups" in message
+    assert one_layer(run_spec, (1, 1, 4), "{kind: group_norm, groups: 2}").output == (1, 1, 4)
+    assert "in 3 groups" in refused(run_spec, "input: [3]\nlayers:\n  - {kind: group_norm, groups: 3}\n")

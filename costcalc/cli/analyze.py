@@ -14,6 +14,7 @@ from .options import (
     BatchOpt,
     ByOpt,
     ColumnsOpt,
+    ConventionOpt,
     DepthOpt,
     DType,
     DTypeOpt,
@@ -32,6 +33,8 @@ from .options import (
     ReportFormatOpt,
     SetOpt,
     SpecArg,
+    TorchModel,
+    TorchModelOpt,
     budgets,
     check_presentation,
     column_keys,
@@ -82,6 +85,8 @@ def analyze(
     max_param_bytes: MaxParamBytes = None,
     max_activation_bytes: MaxActivationBytes = None,
     max_peak_memory: MaxPeakMemory = None,
+    convention: ConventionOpt = None,
+    torch_model: TorchModelOpt = TorchModel.auto,  # type: ignore[attr-defined]
 ) -> None:
     """Report params, MACs, FLOPs, other ops, activations and peak memory, per layer and in total.
 
@@ -94,6 +99,8 @@ def analyze(
     Example: costcalc analyze resnet50 --by kind -o resnet50.csv --max-macs 5G
 
     Example: costcalc analyze vgg16 --rf --training adam --batch 32
+
+    Example: costcalc analyze resnet50 --convention ptflops
     """
     from ..reporting import Options, build_report, load_graph
     from ..settings import Settings
@@ -111,7 +118,15 @@ def analyze(
         peak_memory=max_peak_memory,
     )
     options = Options(
-        depth, by.value if by else None, rf, training.value if training else None, in_place, chart, limits
+        depth,
+        by.value if by else None,
+        rf,
+        training.value if training else None,
+        in_place,
+        chart,
+        limits,
+        convention.value if convention else None,
+        torch_model.value,
     )
     options.check()
     graph, note = load_graph(spec, settings)

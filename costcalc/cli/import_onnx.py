@@ -108,7 +108,7 @@ def import_model(
         f"Written by costcalc import from {origin}: one layer per ONNX node, named after it, channels last.",
         f"Params {totals.params:,}, MACs {totals.macs:,} (batch 1).",
     ]
-    header += [f"{f.label}: {f.value:,} ({f.note})" for f in param_figures(info, totals.params, totals.non_trainable)]
+    header += [f"{f.label} {f.value:,}: {f.note}." for f in param_figures(info, totals.params, totals.non_trainable)]
     header += [f"Note: {note}" for note in info.notes]
     for unknown in info.unknown:
         header.append(

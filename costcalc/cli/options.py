@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ..breakdown import BREAKDOWNS
+from ..conventions import MODELS, NAMES
 from ..dtypes import DTYPE_BYTES
 from ..errors import CostcalcError
 from ..training import OPTIMIZERS
@@ -22,6 +23,8 @@ from .core import remember_specs, stderr
 DType = StrEnum("DType", {name: name for name in DTYPE_BYTES})  # type: ignore[misc]
 By = StrEnum("By", {name: name for name in BREAKDOWNS})  # type: ignore[misc]
 Optimizer = StrEnum("Optimizer", {name: name for name in OPTIMIZERS})  # type: ignore[misc]
+ConventionName = StrEnum("ConventionName", {name: name for name in NAMES})  # type: ignore[misc]
+TorchModel = StrEnum("TorchModel", {name: name for name in MODELS})  # type: ignore[misc]
 
 
 class Format(StrEnum):
@@ -109,6 +112,22 @@ OutputOpt = Annotated[
         "-o",
         metavar="FILE",
         help="Write to FILE (its extension picks the format); '-' for standard output.",
+    ),
+]
+ConventionOpt = Annotated[
+    ConventionName | None,
+    typer.Option(
+        "--convention",
+        help="Params and MACs (or FLOPs, mult-adds) per layer as this tool counts them for the equivalent "
+        "PyTorch model, with the difference from costcalc's by cause (costcalc conventions SPEC shows them all).",
+    ),
+]
+TorchModelOpt = Annotated[
+    TorchModel,
+    typer.Option(
+        "--torch-model",
+        help="The PyTorch model a tool's figures are for: auto (the torchvision model the spec follows, else "
+        "costcalc's build) or costcalc (the module `costcalc torch` builds).",
     ),
 ]
 InPlaceOpt = Annotated[

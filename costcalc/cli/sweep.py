@@ -53,16 +53,36 @@ def sweep(
             "--plot", metavar="FILE", help="Also chart MACs and params against the first swept value (.svg .png .pdf)."
         ),
     ] = None,
+    zipped: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--zip",
+            metavar="NAME,NAME,...",
+            help="Step these swept axes together (their i-th values form one variant); repeatable.",
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=256, help="Analyse in this many processes.")] = 1,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Only the K-th of N slices of the combinations (for a scheduler); concatenate the shards' CSV.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse every combination of the given values (cartesian product), one row each.
 
     Example (MobileNet Table 6): costcalc sweep mobilenet_v1 --set alpha=1,0.75,0.5,0.25 --exact
 
     Example (Table 7): costcalc sweep mobilenet_v1 --set resolution=224,192,160,128 --exact
+
+    Example (compound scaling): costcalc sweep efficientnet --set variant=0..7 --set resolution=@resolutions
+    --zip variant,resolution
     """
     from ..reporting import SweepReport
     from ..sources import load_spec
-    from ..sweep import axes_from, count_variants
+    from ..sweep import axes_from, count_variants, parse_shard
     from ..sweep import sweep as run_sweep
 
     fmt = output_format(output_format_, output, REPORT_SUFFIXES, "table", "sweep")
@@ -73,11 +93,13 @@ def sweep(
         from ..render.charts import CHART_FORMATS
 
         chart_format = output_format(None, plot, {f".{f}": f for f in CHART_FORMATS}, "svg", "sweep --plot", False)
-    axes = axes_from(set_ or [], input_size or [], batch or [])
+    parsed = load_spec(spec)  # read once, for every variant (and for the lists @NAME sweeps over)
+    groups = [[name.strip() for name in group.split(",") if name.strip()] for group in zipped or ()]
+    axes = axes_from(set_ or [], input_size or [], batch or [], parsed, groups)
     if plot is not None and not axes:
         raise typer.BadParameter("nothing is swept to plot against", param_hint="--plot")
-    parsed = load_spec(spec)  # read once, for every variant
-    variants = _run(run_sweep, parsed, axes, dtype.value, count_variants(axes))
+    part = parse_shard(shard) if shard is not None else None
+    variants = _run(run_sweep, parsed, axes, dtype.value, count_variants(axes), jobs, part)
     report = SweepReport(parsed.name, tuple(axes), tuple(variants), dtype.value)
     write_report(report, fmt, output, spec_files(spec), exact)
     if plot is not None:
@@ -95,12 +117,12 @@ def sweep(
         emit(chart, plot, spec_files(spec))
 
 
-def _run(run_sweep: Any, spec: Any, axes: Any, dtype: str, total: int) -> list[Any]:
+def _run(run_sweep: Any, spec: Any, axes: Any, dtype: str, total: int, jobs: int, shard: Any) -> list[Any]:
     if total < PROGRESS_FROM or sys.stderr is None or not sys.stderr.isatty():
-        return list(run_sweep(spec, axes, dtype))
+        return list(run_sweep(spec, axes, dtype, jobs=jobs, shard=shard))
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("analysing variants", total=total)
-        return list(run_sweep(spec, axes, dtype, lambda: progress.advance(task)))
+        return list(run_sweep(spec, axes, dtype, lambda: progress.advance(task), jobs=jobs, shard=shard))

@@ -39,6 +39,8 @@ class Elementwise(LayerKind):
         return Cost(other_ops=note(self.ops * elements(out), self.label))
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        if not self.module:
+            return super().torch(p, inputs, out)  # refuses: no PyTorch module named for it
         return [Part(self.module)]
 
     def __init__(self) -> None:
@@ -46,24 +48,23 @@ class Elementwise(LayerKind):
         self.label = f"{self.name}: {self.formula}"  # what explain shows; built once, read per layer
 
 
-def activation(name: str, ops: int, formula: str, module: str, summary: str) -> type[Elementwise]:
-    """An activation without parameters: its operation count, formula and torch.nn module."""
-    cls = type(
-        name, (Elementwise,), {"name": name, "ops": ops, "formula": formula, "module": module, "summary": summary}
-    )
-    return register(cls)
+def activation(name: str, ops: int, formula: str, summary: str, module: str = "", **params: Param) -> type[Elementwise]:
+    """An activation: its operation count, formula, summary, torch.nn module (none: no PyTorch equivalent)
+    and parameters (no effect on costs)."""
+    attributes = {"name": name, "ops": ops, "formula": formula, "summary": summary, "module": module, "params": params}
+    return register(type(name, (Elementwise,), attributes))
 
 
-activation("relu", 1, "max(x, 0)", "ReLU", "rectified linear unit")
-activation("relu6", 2, "min(max(x, 0), 6)", "ReLU6", "ReLU capped at 6 (MobileNet)")
-activation("sigmoid", 3, "1 / (1 + exp(−x))", "Sigmoid", "logistic sigmoid")
-activation("tanh", 1, "tanh(x)", "Tanh", "hyperbolic tangent")
+activation("relu", 1, "max(x, 0)", "rectified linear unit", "ReLU")
+activation("relu6", 2, "min(max(x, 0), 6)", "ReLU capped at 6 (MobileNet)", "ReLU6")
+activation("sigmoid", 3, "1 / (1 + exp(−x))", "logistic sigmoid", "Sigmoid")
+activation("tanh", 1, "tanh(x)", "hyperbolic tangent", "Tanh")
 activation(
-    "hard_sigmoid", 4, "min(max(x + 3, 0), 6) / 6", "Hardsigmoid", "piecewise-linear sigmoid (PyTorch Hardsigmoid)"
+    "hard_sigmoid", 4, "min(max(x + 3, 0), 6) / 6", "piecewise-linear sigmoid (PyTorch Hardsigmoid)", "Hardsigmoid"
 )
-activation("hard_swish", 5, "x · hard_sigmoid(x)", "Hardswish", "x times hard sigmoid (MobileNet v3)")
-activation("silu", 4, "x · sigmoid(x)", "SiLU", "sigmoid-weighted linear unit, also called swish")
-activation("gelu", 5, "x · (1 + erf(x / √2)) / 2", "GELU", "Gaussian error linear unit (erf form)")
+activation("hard_swish", 5, "x · hard_sigmoid(x)", "x times hard sigmoid (MobileNet v3)", "Hardswish")
+activation("silu", 4, "x · sigmoid(x)", "sigmoid-weighted linear unit, also called swish", "SiLU")
+activation("gelu", 5, "x · (1 + erf(x / √2)) / 2", "Gaussian error linear unit (erf form)", "GELU")
 
 
 @register

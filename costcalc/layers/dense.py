@@ -65,6 +65,9 @@ class Linear(LayerKind):
         macs = note(positions * units, "outputs") * note(features, "multiplies per output")
         return Cost(params=features * units, macs=macs) + bias_cost(p, units, positions) + fused_cost(p, out)
 
+    def weight_tensors(self, p: Params, inputs: Sequence[Shape], out: Shape) -> tuple[tuple[int, int], ...]:
+        return ((inputs[0][-1] * p["units"], p["units"]),)
+
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         linear = Part(
             "ChannelsLastLinear" if len(out) == 3 else "Linear", (inputs[0][-1], p["units"]), {"bias": p["bias"]}

@@ -17,6 +17,7 @@ from .base import (
     Window,
     boolean,
     elements,
+    fmt_shape,
     number,
     positive_int,
     register,
@@ -124,6 +125,12 @@ class GroupNorm(LayerKind):
             raise SpecError(
                 f"{channels} channels do not divide into {p['groups']} groups", expected="groups dividing the channels"
             )
+        if elements(inputs[0]) == p["groups"]:  # PyTorch refuses it: "Expected more than 1 value per channel"
+            raise SpecError(
+                f"group_norm of {fmt_shape(inputs[0])} in {p['groups']} groups: each group's mean and variance "
+                "would be of one value",
+                expected="groups of more than one value (fewer groups, or a larger input)",
+            )
         return inputs[0]
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
@@ -143,7 +150,14 @@ class InstanceNorm(LayerKind):
     params = {"epsilon": EPSILON, "affine": affine(False)}
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
-        return spatial(inputs[0], self.name)
+        h, w, _ = spatial(inputs[0], self.name)
+        if h * w == 1:  # PyTorch refuses it: "Expected more than 1 spatial element"
+            raise SpecError(
+                "instance_norm of a 1×1 input: each channel's mean and variance would be of one value",
+                expected="an input of more than one position",
+                hint="normalise before the global pool",
+            )
+        return inputs[0]
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
         return normalize_cost(p, out, out[-1])  # one group per channel

@@ -18,11 +18,14 @@ from .base import (
     Part,
     Shape,
     Window,
+    boolean,
     choice,
     elements,
     fmt_shape,
+    non_negative_int,
     number,
     padding,
+    positive_int,
     register,
     spatial,
 )
@@ -39,6 +42,7 @@ class Reshape(Free):
     name = "reshape"
     summary = "the same elements in another shape (a view)"
     in_place = True
+    view = True
     params = {"shape": Param(int_list(1), doc="the output shape (channels last), as many elements as the input")}
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
@@ -102,6 +106,34 @@ class Pad(Free):
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
         return [Part("Pad", (tuple(p["padding"]), p["mode"], p["value"]))]
+
+
+@register
+class ConcatStored(Free):
+    name = "concat_stored"
+    summary = "a stored tensor joined to the input along an axis (ViT's learned class token before the patches)"
+    params = {
+        "axis": Param(non_negative_int, doc="the axis joined along, from 0 (channels last: for L×D, 0 is the tokens)"),
+        "size": Param(positive_int, doc="the stored tensor's size along that axis"),
+        "before": Param(boolean, True, "the stored tensor comes before the input (as a class token)"),
+        "learned": Param(boolean, True, "the stored tensor's elements count as parameters"),
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        shape = inputs[0]
+        if p["axis"] >= len(shape):
+            raise SpecError(
+                f"axis {p['axis']} of a {fmt_shape(shape)} input", expected=f"an axis from 0 to {len(shape) - 1}"
+            )
+        return tuple(d + p["size"] if i == p["axis"] else d for i, d in enumerate(shape))
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        stored = elements(inputs[0]) // inputs[0][p["axis"]] * p["size"]
+        return Cost(params=stored if p["learned"] else 0)  # moves data, computes nothing
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        stored = tuple(p["size"] if i == p["axis"] else d for i, d in enumerate(inputs[0]))
+        return [Part("ConcatStored", (stored, p["axis"], p["before"], p["learned"]))]
 
 
 def text(raw: Any, evaluate: Evaluate) -> str:

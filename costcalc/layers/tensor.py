@@ -77,6 +77,7 @@ class StochasticDepth(Free):
     name = "stochastic_depth"
     summary = "drop path (torchvision StochasticDepth): drops a residual branch while training; identity at inference"
     in_place = True
+    view = True
     params = {
         "rate": Param(number(0.0, 1.0), doc="probability of dropping the branch while training; no effect on costs"),
         "mode": Param(choice("row", "batch"), "row", "drop per sample (row) or for the whole batch (batch)"),
@@ -243,6 +244,7 @@ class Crop(Free):
     name = "crop"
     summary = "cut the borders: a centre crop to a size or to another input's size (U-Net's skips), or given amounts"
     min_inputs, max_inputs = 1, 2
+    view = True  # a strided view of its first input (x[..., t:b, l:r]); its reader reads only the crop
     params = {
         "size": Param(positive_pair, None, "centre crop to [h, w]"),
         "cropping": Param(padding(()), None, "cut p, [h, w] or [top, bottom, left, right] pixels"),

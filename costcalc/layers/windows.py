@@ -96,6 +96,13 @@ class Window2d:
         pad, window = self.padding, self.spans
         padded = (size[0] + pad[0] + pad[1], size[1] + pad[2] + pad[3])
         if window[0] > padded[0] or window[1] > padded[1]:
+            if ceil_mode:  # PyTorch keeps a window that starts inside and hangs over the end: ⌈(n + p − f) / s⌉ + 1
+                out = (
+                    window_output(size[0], window[0], self.stride[0], pad[0], pad[1], True),
+                    window_output(size[1], window[1], self.stride[1], pad[2], pad[3], True),
+                )
+                if min(out) >= 1:
+                    return out
             dilated = f" (dilated span {fmt_shape(window)})" if window != self.kernel else ""
             raise SpecError(
                 f"{what} {fmt_shape(self.kernel)}{dilated} does not fit input {fmt_shape(size)} "

@@ -4,17 +4,18 @@
     >>> spec = load_onnx("resnet50.onnx")          # a Spec: analyse it like any other
     >>> spec.onnx.stored_params                    # what the file stores, and more (OnnxInfo)
 
-Nothing here needs the `onnx` package: the file is read by a small protobuf reader (wire.py) over a
-memory map, so only the bytes of the graph's messages are touched, not the weights.
+Nothing here needs the `onnx` package: the file is read by a small protobuf reader (wire.py) in small
+blocks, so only the bytes of the graph's messages are read, not the weights.
 """
 
 from __future__ import annotations
 
-import mmap
+import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import Location, SpecError
+from .wire import FileBuffer
 
 SUFFIX = ".onnx"
 MAX_FILE = (1 << 31) - 1  # protobuf's limit for one message: larger models keep their weights in external files
@@ -93,15 +94,12 @@ def load_onnx(path: str | Path, input_dims: tuple[int, ...] | None = None, allow
                     hint="models this large keep their weights in external data files (onnx.save_model(..., "
                     "save_as_external_data=True)); costcalc reads the .onnx and never needs the data files",
                 )
-            data: Any = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+            # read in small blocks, the file kept open while the spec may need a constant's values
+            data: Any = FileBuffer(os.dup(stream.fileno()), size)
     except IsADirectoryError:
         raise _error(file, "this is a folder, not a model file", expected="a .onnx file") from None
     except OSError as exc:
         raise _error(file, f"cannot read the file: {exc.strerror or exc}") from None
-    try:
-        data.madvise(mmap.MADV_RANDOM)  # headers are scattered between weights: read no pages ahead
-    except (AttributeError, OSError):  # pragma: no cover - platform without madvise
-        pass
     if input_dims is None:
         return convert_or_wait(read_model(data, file), file, allow_unknown)
     return convert(read_model(data, file), file, input_dims, allow_unknown)

@@ -98,6 +98,10 @@ class OnnxInfo:
     # ONNX axis each costcalc axis is (for cross-checks against onnx.shape_inference)
     tensors: dict[str, tuple[tuple[int, ...], str, tuple[int, ...]]] = field(repr=False, default_factory=dict)
     module_params: int | None = None  # sum(p.numel()) of the PyTorch module it was exported from, if known
+    # (layer, elements): an all-zero bias the dynamo exporter removed (RemoveOptionalBiasFromConv) that the
+    # module had as a parameter (its fx_node metadata names it)
+    removed_biases: tuple[tuple[str, int], ...] = ()
+    outputs: tuple[str, ...] = ()  # the costcalc layers computing the graph's outputs (a model may have several)
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class Converter:
         self.notes: list[str] = []
         self.unknown: list[UnknownNode] = []
         self.folded: list[FoldedNorm] = []
+        self.removed_biases: list[tuple[str, int]] = []
         self.weight_users: dict[str, list[str]] = {}
         self.declared: dict[str, tuple[int | str | None, ...]] = {}
         self.consumers: dict[str, list[Node]] = {}
@@ -560,6 +565,10 @@ class Converter:
     # writing a node's outputs ---------------------------------------
 
     def set(self, node: Node, value: Value, output: int = 0) -> None:
+        kept = getattr(node, "kept", None)
+        if kept is not None:  # a helper layer's output, handed back to the handler that made it
+            kept.value = value
+            return
         if output < len(node.outputs) and node.outputs[output]:
             self.values[node.outputs[output]] = value
 
@@ -666,6 +675,10 @@ class Converter:
             shared_weights=shared,
             layer_names=self.layer_names,
             tensors={n: (v.dims, v.layer, v.axes) for n, v in self.values.items() if isinstance(v, Act)},
+            removed_biases=tuple(self.removed_biases),
+            outputs=tuple(
+                dict.fromkeys(v.layer for o in graph.outputs if isinstance(v := self.values.get(o.name), Act))
+            ),
         )
         return OnnxSpec(
             name=valid_name(name or "model"),

@@ -11,6 +11,7 @@ The table in docs/onnx.md lists which operators map onto which kinds.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,16 +64,15 @@ def fold(fn: Callable[[], Const]) -> Const:
 
 
 def constant_inputs(cx: Converter, node: Node) -> list[Const] | None:
-    """All inputs as constants, when every one is a constant or a small stored tensor; else None."""
+    """All inputs as constants, when every one is a constant or a small stored tensor whose values can be
+    read (not in an external data file); else None."""
+    values = [cx.values[name] for name in node.inputs if name]
+    if any(isinstance(v, Act) for v in values):
+        return None
     out = []
-    for i, name in enumerate(node.inputs):
-        if not name:
-            continue
-        value = cx.values[name]
-        if isinstance(value, Act):
-            return None
+    for i, value in enumerate(values):
         if isinstance(value, Weight):
-            if value.tensor is None or V.elements(value.dims) > V.MAX_ELEMENTS:
+            if value.tensor is None or V.elements(value.dims) > V.MAX_ELEMENTS or value.tensor.external is not None:
                 return None
             value = cx.decode(value, node, f"input {i}")
         out.append(value)
@@ -104,11 +104,18 @@ def arrange(cx: Converter, node: Node, act: Act, axes: Sequence[int], why: str) 
 
 
 class _Renamed:
-    """A node seen under another name: for a helper layer the converter inserts before it."""
+    """A node seen under another name: for a helper layer the converter inserts before it (its output is
+    not the node's; ``kept`` receives it)."""
 
-    def __init__(self, node: Node, name: str) -> None:
-        self.name, self.op_type, self.index, self.outputs = name, node.op_type, node.index, []
+    def __init__(self, node: Node, name: str, kept: _Kept | None = None) -> None:
+        self.name, self.op_type, self.index = name, node.op_type, node.index
         self.domain = node.domain
+        self.kept = kept
+        self.outputs = [f"\0{name}"] if kept is not None else []  # a name no tensor has
+
+
+class _Kept:
+    value: Act
 
 
 def image(cx: Converter, node: Node, act: Act, what: str) -> Act:
@@ -487,9 +494,8 @@ def concat(cx: Converter, node: Node) -> None:
             sources = frozenset().union(*(v.sources for v in inputs))  # type: ignore[union-attr]
             cx.set(node, Weight(dims, True, sources, node.outputs[0]))
             return
-        raise NodeFailure(
-            "Concat of activations with stored tensors", expected="activations only (costcalc's concat joins layers)"
-        )
+        concat_stored(cx, node, inputs, axis)
+        return
     not_batch(axis, "Concat")
     for act in acts:
         if act.rank != rank or act.dims[:axis] + act.dims[axis + 1 :] != acts[0].dims[:axis] + acts[0].dims[axis + 1 :]:
@@ -499,6 +505,35 @@ def concat(cx: Converter, node: Node) -> None:
     dims = list(acts[0].dims)
     dims[axis] = sum(a.dims[axis] for a in acts)
     cx.emit(node, "concat", {}, acts, dims, first.axes)
+
+
+def concat_stored(cx: Converter, node: Node, inputs: list, axis: int) -> None:
+    """One activation joined with a stored tensor (ViT's class token, expanded to the batch, before the patches)."""
+    not_batch(axis, "Concat")
+    if len(inputs) != 2:
+        raise NodeFailure(
+            f"Concat of {len(inputs)} tensors, some stored", expected="one activation and one stored tensor"
+        )
+    before = not isinstance(inputs[0], Act)
+    act, stored = (inputs[1], inputs[0]) if before else (inputs[0], inputs[1])
+    if len(stored.dims) != act.rank or stored.dims[0] not in (1, act.dims[0]):
+        raise NodeFailure(
+            f"Concat of a stored tensor {list(stored.dims)} with an activation {list(act.dims)}",
+            expected="a stored tensor of the activation's rank, the same for every sample",
+        )
+    if stored.dims[1:axis] + stored.dims[axis + 1 :] != act.dims[1:axis] + act.dims[axis + 1 :]:
+        raise NodeFailure(f"Concat of {list(stored.dims)} and {list(act.dims)}", expected="sizes that agree")
+    dims = list(act.dims)
+    dims[axis] += stored.dims[axis]
+    params = {"axis": act.axes.index(axis), "size": stored.dims[axis]}
+    if not before:
+        params["before"] = False
+    learned = V.elements(stored.dims[1:]) > 1
+    if not learned:
+        params["learned"] = False
+    out = cx.emit(node, "concat_stored", params, [act], dims, act.axes)
+    if learned:
+        cx.used_weight(stored, out.layer)
 
 
 @handles("Split")
@@ -603,13 +638,21 @@ def gather(cx: Converter, node: Node) -> None:
         axis = norm_axis(axis, rank)
         not_batch(axis, "Gather")
         picked = [i + data.dims[axis] if i < 0 else i for i in int_list(indices, "indices")]
-        if indices.dims == () or len(picked) != 1:
+        if len(picked) != 1 or not 0 <= picked[0] < data.dims[axis]:
             raise NodeFailure(
-                "Gather of activations", expected="a gather on shapes or constants (costcalc has no gather kind)"
+                f"Gather of {len(picked)} indices from activations",
+                expected="one index (a slice; costcalc has no gather kind)",
             )
         ranges = [range(d) for d in data.dims]
         ranges[axis] = range(picked[0], picked[0] + 1)
-        sliced(cx, node, data, ranges)
+        if indices.dims:  # an index list of one: the axis stays, of size 1
+            sliced(cx, node, data, ranges)
+            return
+        # a scalar index removes the axis (ViT's class token, x[:, 0]): a slice, then a reshape without it
+        name = f"{node.name or 'Gather_' + str(node.index)}/slice"
+        kept = _Kept()
+        sliced(cx, _Renamed(node, name, kept), data, ranges)  # type: ignore[arg-type]
+        reshaped(cx, node, kept.value, [d for i, d in enumerate(data.dims) if i != axis])
         return
     consts = constant_inputs(cx, node)
     if consts is None:
@@ -633,6 +676,21 @@ def expand(cx: Converter, node: Node) -> None:
 
 
 # ---------------------------------------------------------------- convolutions and matrix products
+
+
+_FX_BIAS = re.compile(r"\(args = \(%\w+, %\w+, %(p_\w*bias)\b")
+_FX_LAYER = re.compile(r"target=torch\.ops\.aten\.(conv\w*|linear|addmm)\.")
+
+
+def removed_bias(cx: Converter, node: Node, bias: Weight | Const | None, layer: str, channels: int) -> None:
+    """The dynamo exporter drops an all-zero bias (RemoveOptionalBiasFromConv/Gemm, as in an untrained model);
+    its fx_node metadata still shows the module's bias parameter: counted back in the framework's params."""
+    rules = node.metadata.get("pkg.onnxscript.rewriter.rule_name", "")
+    if bias is not None or "RemoveOptionalBiasFrom" not in rules or "FuseBatchNorm" in rules:
+        return
+    fx_node = node.metadata.get("pkg.torch.onnx.fx_node", "")
+    if _FX_LAYER.search(fx_node) and _FX_BIAS.search(fx_node):
+        cx.removed_biases.append((layer, channels))
 
 
 def folded_norm(
@@ -704,6 +762,7 @@ def conv(cx: Converter, node: Node) -> None:
     if bias is not None:
         cx.used_weight(bias, act.layer)
     folded_norm(cx, node, w, bias, act.layer, filters)
+    removed_bias(cx, node, bias, act.layer, filters)
 
 
 @handles("ConvTranspose")
@@ -769,6 +828,7 @@ def conv_transpose(cx: Converter, node: Node) -> None:
     if bias is not None:
         cx.used_weight(bias, act.layer)
     folded_norm(cx, node, w, bias, act.layer, filters)
+    removed_bias(cx, node, bias, act.layer, filters)
 
 
 @handles("Gemm")
@@ -803,6 +863,7 @@ def gemm(cx: Converter, node: Node) -> None:
     if bias is not None:
         cx.used_weight(bias, act.layer)
     folded_norm(cx, node, w, bias, act.layer, units)
+    removed_bias(cx, node, bias, act.layer, units)
 
 
 @handles("MatMul")

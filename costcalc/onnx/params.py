@@ -35,6 +35,17 @@ def param_figures(info: OnnxInfo, graph_params: int, graph_non_trainable: int) -
         )
     ]
     folded = info.folded_norms
+    removed = sum(count for _, count in info.removed_biases)
+    if removed and not folded:
+        out.append(
+            ParamFigure(
+                "params_framework",
+                "Params before export",
+                graph_params + removed,
+                f"the framework's count: + {removed:,} all-zero biases of {len(info.removed_biases)} layers, which the "
+                "dynamo exporter removed (RemoveOptionalBiasFrom…; the module's parameters in the node metadata)",
+            )
+        )
     if folded:
         dropped = sum(f.bias for f in folded if not f.own_bias)
         restored = sum(2 * f.channels for f in folded)
@@ -57,10 +68,11 @@ def param_figures(info: OnnxInfo, graph_params: int, graph_non_trainable: int) -
             ParamFigure(
                 "params_framework",
                 "Params before folding",
-                graph_params - dropped + restored,
+                graph_params - dropped + restored + removed,
                 f"the framework's count: − {dropped:,} folded biases + {restored:,} batch-norm γ, β "
                 f"(and {restored:,} running mean, variance as non-trainable: {graph_non_trainable + restored:,})"
-                f"{assumption}; folding recognised by {_evidence(folded)}",
+                + (f" + {removed:,} all-zero biases the exporter removed" if removed else "")
+                + f"{assumption}; folding recognised by {_evidence(folded)}",
             )
         )
     if info.module_params is not None:

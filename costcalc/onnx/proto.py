@@ -14,7 +14,19 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from .wire import FIXED32, FIXED64, LENGTH, VARINT, Buffer, WireError, fields, packed_varints, signed64, text
+from .wire import (
+    FIXED32,
+    FIXED64,
+    LENGTH,
+    VARINT,
+    Buffer,
+    FileBuffer,
+    WireError,
+    fields,
+    packed_varints,
+    signed64,
+    text,
+)
 
 # how much a file may hold before it is refused as hostile (real models stay far below)
 MAX_NODES = 500_000
@@ -61,7 +73,7 @@ ATTR_FLOATS, ATTR_INTS, ATTR_STRINGS, ATTR_TENSORS, ATTR_GRAPHS = 6, 7, 8, 9, 10
 ATTR_SPARSE_TENSOR, ATTR_SPARSE_TENSORS, ATTR_TYPE_PROTO, ATTR_TYPE_PROTOS = 11, 12, 13, 14
 
 # node metadata read (the dynamo exporter names the rewrite rules that made a node, e.g. a folded batch norm)
-METADATA_KEYS = frozenset({"pkg.onnxscript.rewriter.rule_name"})
+METADATA_KEYS = frozenset({"pkg.onnxscript.rewriter.rule_name", "pkg.torch.onnx.fx_node"})
 
 
 def dtype_name(code: int) -> str:
@@ -76,9 +88,10 @@ def _count(what: str, n: int, limit: int, offset: int) -> None:
 class Tensor:
     """A TensorProto without its data: where the data is, and how to decode it when it is small."""
 
-    __slots__ = ("name", "dims", "dtype", "raw", "typed", "typed_count", "external", "offset")
+    __slots__ = ("name", "dims", "dtype", "raw", "typed", "typed_count", "external", "offset", "buf")
 
     def __init__(self) -> None:
+        self.buf: Buffer = b""  # what the offsets below index (the file, or the slice holding a small message)
         self.name = ""
         self.dims: tuple[int, ...] = ()
         self.dtype = 0  # UNDEFINED
@@ -233,21 +246,35 @@ def read_graph(buf: Buffer, start: int, end: int) -> Graph:
             continue
         if number == 1:
             _count("nodes", len(nodes) + 1, MAX_NODES, a)
-            nodes.append(read_node(buf, a, b, len(nodes)))
+            nodes.append(_local(read_node, buf, a, b, len(nodes)))
         elif number == 5:
             _count("initializers", len(initializers) + 1, MAX_TENSORS, a)
-            initializers.append(read_tensor(buf, a, b))
+            initializers.append(read_tensor(buf, a, b))  # in place: its data is stepped over, never read
         elif number == 15:
             _count("sparse initializers", len(graph.sparse_initializers) + 1, MAX_TENSORS, a)
             graph.sparse_initializers.append(_sparse_tensor(buf, a, b))
         elif number in (11, 12, 13):
             infos += 1
             _count("inputs, outputs and value infos", infos, MAX_VALUE_INFOS, a)
-            info = read_value_info(buf, a, b)
+            info = _local(read_value_info, buf, a, b)
             (graph.inputs if number == 11 else graph.outputs if number == 12 else graph.value_info).append(info)
         elif number == 2:
             graph.name = text(buf, a, b)
     return graph
+
+
+SMALL = 1 << 20
+
+
+def _local(reader: Any, buf: Buffer, start: int, end: int, *args: Any) -> Any:
+    """Read a small message of a file from one slice of it (one read instead of many byte lookups)."""
+    if not isinstance(buf, FileBuffer) or end - start > SMALL:
+        return reader(buf, start, end, *args)
+    chunk = buf[start:end]
+    try:
+        return reader(chunk, 0, len(chunk), *args)
+    except WireError as exc:
+        raise WireError(exc.offset + start, exc.message) from None
 
 
 def read_node(buf: Buffer, start: int, end: int, index: int) -> Node:
@@ -383,6 +410,7 @@ def read_attribute(buf: Buffer, start: int, end: int) -> Attribute:
 def read_tensor(buf: Buffer, start: int, end: int) -> Tensor:
     tensor = Tensor()
     tensor.offset = start
+    tensor.buf = buf
     dims: list[int] = []
     location = 0
     external: dict[str, str] = {}
@@ -531,6 +559,7 @@ def tensor_values(buf: Buffer, tensor: Tensor, limit: int = MAX_REPEATED) -> lis
     if tensor.external is not None:
         raise TensorValueError(f"its data is in the external file '{tensor.external}', which costcalc does not read")
     code = DATA_TYPES.get(tensor.dtype, ("", 0, None, False))[2]
+    buf = tensor.buf if tensor.buf else buf
     if tensor.raw is not None:
         a, b = tensor.raw
         data = bytes(buf[a:b])

@@ -177,3 +177,22 @@ class Hardmax(nn.Module):
         x = x.permute(0, 2, 3, 1) if x.dim() == 4 else x
         out = nn.functional.one_hot(x.argmax(-1), x.shape[-1]).to(x.dtype)
         return out.permute(0, 3, 1, 2) if out.dim() == 4 else out
+
+
+class ConcatStored(nn.Module):
+    """A stored tensor (a parameter when learned) joined to the input along costcalc's ``axis``."""
+
+    def __init__(self, shape: tuple, axis: int, before: bool = True, learned: bool = True) -> None:
+        super().__init__()
+        tensor = torch.zeros(1, *shape)
+        if learned:
+            self.stored = nn.Parameter(tensor)
+        else:
+            self.register_buffer("stored", tensor)
+        self.axis, self.before = axis + 1, before
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1) if x.dim() == 4 else x
+        stored = self.stored.expand(x.shape[0], *self.stored.shape[1:])
+        out = torch.cat([stored, x] if self.before else [x, stored], self.axis)
+        return out.permute(0, 3, 1, 2) if out.dim() == 4 else out

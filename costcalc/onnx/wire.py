@@ -1,20 +1,65 @@
 """The protobuf wire format, read in place: fields of a message as offsets into a buffer, nothing copied.
 
 ONNX files are protobuf messages. Reading them needs only varints and length-delimited fields;
-weights are length-delimited byte strings that the reader steps over by their length, so a
-memory-mapped 100 MB file has only the pages holding message headers read. Every length is
+weights are length-delimited byte strings that the reader steps over by their length, so of a
+100 MB file only the blocks holding message headers are read (FileBuffer). Every length is
 checked against the end of the message that holds it (and so against the file size), and varints
 are at most 10 bytes: a truncated or corrupt file is a :class:`WireError`, never an overrun.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5  # the wire types ONNX uses (3 and 4, groups, are obsolete)
 
-Buffer = Any  # bytes, bytearray, memoryview or mmap: anything indexable by int and sliceable to bytes
+Buffer = Any  # bytes, or a FileBuffer: anything indexable by int and sliceable to bytes
+
+
+class FileBuffer:
+    """A file read on demand in blocks, a few kept: indexable and sliceable like bytes.
+
+    Not a memory map: a fault on a mapped file brings in the page cache's whole (large) folio around
+    the header read, weights included, and that counts as resident memory; blocks read with pread
+    are small and dropped.
+    """
+
+    BLOCK = 1 << 16
+    KEPT = 16
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd, self.size = fd, size
+        self.blocks: dict[int, bytes] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def block(self, number: int) -> bytes:
+        data = self.blocks.get(number)
+        if data is None:
+            if len(self.blocks) >= self.KEPT:
+                self.blocks.clear()
+            data = self.blocks[number] = os.pread(self.fd, self.BLOCK, number * self.BLOCK)
+        return data
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            start, stop, _ = index.indices(self.size)
+            if stop <= start:
+                return b""
+            first, last = start // self.BLOCK, (stop - 1) // self.BLOCK
+            if first == last:
+                offset = first * self.BLOCK
+                return self.block(first)[start - offset : stop - offset]
+            if stop - start > 4 * self.BLOCK:  # a large range (a weight's values): one read, not cached
+                return os.pread(self.fd, stop - start, start)
+            data = b"".join(self.block(n) for n in range(first, last + 1))
+            return data[start - first * self.BLOCK : stop - first * self.BLOCK]
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        return self.block(index // self.BLOCK)[index % self.BLOCK]
 
 
 class WireError(Exception):

@@ -70,6 +70,10 @@ def report_rows(report: Report, keys: Sequence[str] | None = None) -> tuple[list
     about += [(f"vars.{k}", v) for k, v in a.variables.items()]
     if report.input_note:
         about.append(("input_from", report.input_note))
+    if report.convention is not None:
+        from ..conventions.in_report import about as convention_about
+
+        about += convention_about(report.convention)
     rows += [["about", key, *blank, value] for key, value in about]
     for section in report.sections:
         for fact in section.facts:

@@ -231,6 +231,7 @@ def _spec_section(report: Report, label: str) -> list[str]:
         f'<p class="note">{_e(report.title)}'
         + (f"; source: {_e(analysis.source)}" if analysis.source else "")
         + "</p>",
+        f'<p class="convention">{_e(report.convention_note)}</p>' if report.convention_note else "",
         *(f'<p class="warning">warning: {_e(n.message)}</p>' for n in report.warnings),
         *(_facts(section) for section in report.sections),
         _figure(

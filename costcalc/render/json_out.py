@@ -73,6 +73,10 @@ def report_dict(report: Report) -> dict[str, Any]:
     }
     if report.input_note:
         data["input_from"] = report.input_note
+    if report.convention is not None:
+        from ..conventions.in_report import json_dict
+
+        data["convention"] = json_dict(report.convention, sorted({layer.kind for layer in a.layers}))
     for section in report.sections:
         if section.key == "totals":
             data["totals"] = section_dict(section)
@@ -98,7 +102,9 @@ def report_dict(report: Report) -> dict[str, Any]:
             for b in report.budgets
         ]
     data["warnings"] = [{"code": n.code, "message": n.message, "layer": n.layer} for n in report.warnings]
-    extra = tuple(c for c in report.columns if c.unit in ("rf",)) if report.groups is None else ()
+    own = ("rf",)
+    keys = set(report.convention_keys)  # a peer convention's per-layer figures ride along with costcalc's
+    extra = tuple(c for c in report.columns if c.unit in own or c.key in keys) if report.groups is None else ()
     layers = list(map(_reader(_LAYER_KEYS), a.layers))
     blocks = list(map(_reader(_BLOCK_KEYS), a.blocks))
     if extra:

@@ -86,7 +86,8 @@ def _notes(texts: Sequence[str]) -> str:
 
 
 def render_report(report: Report, keys: Sequence[str] | None = None) -> str:
-    parts = [table(report_table(report, keys), SUMMARY)]
+    footnote = f"{report.convention_note} {SUMMARY}" if report.convention_note else SUMMARY
+    parts = [table(report_table(report, keys), footnote)]
     parts += [facts(section) for section in report.sections]
     parts.append(_notes([f"warning: {n.message}" for n in report.warnings]))
     return "\n".join(p for p in parts if p)

@@ -71,6 +71,8 @@ def render_report(report: Report, keys: Sequence[str] | None = None) -> str:
     parts = [f"**{escape(report.title)}**\n", table(report_table(report, keys))]
     parts += [facts(section) for section in report.sections]
     parts += [f"> **warning:** {escape(n.message)}\n" for n in report.warnings]
+    if report.convention_note:
+        parts.append(f"<sub>{escape(report.convention_note)}</sub>\n")
     parts.append(f"<sub>{escape(SUMMARY)}</sub>\n")
     return _join(parts)
 

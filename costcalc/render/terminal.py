@@ -212,13 +212,16 @@ def report_lines(
     keys: Sequence[str] | None = None,
 ) -> list[Line]:
     """`costcalc analyze`: the table, the totals and the other facts, warnings, the convention."""
-    out: list[Line] = [[(one_line(report.title), "italic")], []]
+    out: list[Line] = [*words(one_line(report.title), width, "italic", "  "), []]
     out += table_lines(report_table(report, keys), width, exact, show_all, "--columns chooses")
     for section in report.sections:
         out.append([])
         out += section_lines(section, width, title=section.key != "totals")
     out += _warnings([n.message for n in report.warnings], width)
     out.append([])
+    if report.convention_note:
+        out += words(one_line(report.convention_note), width, "dim")
+        out.append([])
     out += words(SUMMARY, width, "dim")
     return out
 
@@ -227,7 +230,7 @@ def comparison_lines(
     comparison: ComparisonReport, width: int | None, exact: bool = False, show_all: bool = False
 ) -> list[Line]:
     """`costcalc compare`: the totals side by side (always), the headline, then what was asked."""
-    out: list[Line] = [[(one_line("Comparison: " + " vs ".join(comparison.labels)), "italic")], []]
+    out: list[Line] = [*words(one_line("Comparison: " + " vs ".join(comparison.labels)), width, "italic", "  "), []]
     out += table_lines(comparison_totals(comparison), width)
     if len(comparison.reports) == 2:
         out += words(RELATION_NOTE, width, "dim", " ", " ")
@@ -238,13 +241,13 @@ def comparison_lines(
         out += words(one_line(note), width, None, "  ")
     if comparison.layers:
         table, legend = aligned_layers(comparison)
-        out += [[], [(one_line(table.title), "italic")]]
+        out += [[], *words(one_line(table.title), width, "italic", "  ")]
         out += words(one_line(legend), width, "dim")
         out.append([])
         out += table_lines(table, width, exact, show_all)
     if any(r.groups is not None for r in comparison.reports):
         table = grouped(comparison)
-        out += [[], [(one_line(table.title), "italic")], []]
+        out += [[], *words(one_line(table.title), width, "italic", "  "), []]
         out += table_lines(table, width, exact)
     messages = [f"{label}: {n.message}" for label, r in zip(comparison.labels, comparison.reports) for n in r.warnings]
     out += _warnings(messages, width)
@@ -255,7 +258,7 @@ def comparison_lines(
 
 def sweep_lines(sweep: SweepReport, width: int | None, exact: bool = False) -> list[Line]:
     table = sweep_variants(sweep)
-    out: list[Line] = [[(one_line(table.title), "italic")], []]
+    out: list[Line] = [*words(one_line(table.title), width, "italic", "  "), []]
     out += table_lines(table, width, exact)
     out.append([])
     out += words(SWEEP_NOTE + " " + SUMMARY, width, "dim")

@@ -20,7 +20,10 @@ def verification_lines(result: Any, torch_version: str, width: int | None) -> li
     params, macs = result.params, result.macs
     out: list[Line] = []
     if result.mismatches:
-        out += [[(one_line(f"{result.name}: mismatches against PyTorch {torch_version}"), "italic")], []]
+        out += [
+            *words(one_line(f"{result.name}: mismatches against PyTorch {torch_version}"), width, "italic", "  "),
+            [],
+        ]
         cols = [Col("Layer", fit="middle"), Col("Quantity"), Col("costcalc", True), Col("PyTorch", True, fit="wrap")]
         rows = [
             TableRow([one_line(m.layer), m.quantity, _show(m.costcalc), _show(m.pytorch)]) for m in result.mismatches

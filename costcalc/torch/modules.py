@@ -105,4 +105,15 @@ class Crop(nn.Module):
 
 
 # helpers of the kinds added for ONNX models (costcalc/layers/math_ops.py, reshaping.py)
-from ..onnx.torch_parts import Clip, Elementwise, Hardmax, MatMul, Pad, Reduce, Reshape, Transpose, Unary  # noqa: E402, F401
+from ..onnx.torch_parts import (  # noqa: E402, F401
+    Clip,
+    ConcatStored,
+    Elementwise,
+    Hardmax,
+    MatMul,
+    Pad,
+    Reduce,
+    Reshape,
+    Transpose,
+    Unary,
+)

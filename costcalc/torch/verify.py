@@ -14,7 +14,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from ..analysis import analyze
 from ..errors import CostcalcError
 from ..graph import Graph
-from .model import SpecModule, attribute_names, layer_parts, parameter_count
+from .model import SpecModule, attribute_names, parameter_count
+from .parts import build_part, layer_parts
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def first_refusal(graph: Graph) -> Mismatch:
             values[name] = torch.zeros((1, shape[2], shape[0], shape[1]) if len(shape) == 3 else (1, *shape))
             continue
         try:
-            built = [p.build() for p in parts]
+            built = [build_part(p) for p in parts]
             module = (built[0] if len(built) == 1 else nn.Sequential(*built)).eval()
             with torch.no_grad():
                 values[name] = module(*(values[names[i]] for i in node.inputs))

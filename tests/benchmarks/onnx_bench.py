@@ -60,9 +60,11 @@ def main() -> None:
             ("costcalc analyze --format json", [*costcalc, "analyze", str(model), "--format", "json"]),
             ("costcalc import -o model.yaml", [*costcalc, "import", str(model), "-o", str(out)]),
         ]
-        if importlib.util.find_spec("onnx") is not None:
-            cases.append(("python -c 'import onnx'", [sys.executable, "-c", "import onnx"]))
-            cases.append(("onnx.load(model)", [sys.executable, "-c", f"import onnx; onnx.load({str(model)!r})"]))
+        # the onnx package: in this interpreter, or in onnx-tool's venv (which has it)
+        onnx_python = sys.executable if importlib.util.find_spec("onnx") is not None else args.onnx_tool
+        if onnx_python:
+            cases.append(("python -c 'import onnx'", [onnx_python, "-c", "import onnx"]))
+            cases.append(("onnx.load(model)", [onnx_python, "-c", f"import onnx; onnx.load({str(model)!r})"]))
         if args.onnx_tool:
             profile = f"import onnx_tool; onnx_tool.model_profile({str(model)!r})"
             cases.append(("onnx-tool model_profile", [args.onnx_tool, "-c", profile]))

@@ -6,7 +6,7 @@
 #   bash tests/mutation/run.sh 'costcalc.budget*'     # only the mutants whose names match (one file)
 #
 # It measures the committed tree (git archive HEAD) in a copy ($MUTATION_DIR, default /tmp/costcalc-mutation),
-# with its own venv that has no torch ($MUTATION_VENV), and prints the score per file (tests/mutation/score.py);
+# with its own venv that has no torch ($MUTATION_VENV), the fuzz tests at 30 examples ($MUTATION_FUZZ_EXAMPLES), and prints the score per file (tests/mutation/score.py);
 # tests/mutation/equivalent.md lists the survivors that no test can kill, with the reason for each.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,5 +24,5 @@ if [ -z "${MUTATION_KEEP:-}" ]; then  # MUTATION_KEEP=1 continues the last run (
     git -C "$repo" archive HEAD | tar -x -C "$work/tree"
 fi
 cd "$work/tree"
-"$venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" "$@" > "$work/mutmut.log" 2>&1 || true
+COSTCALC_FUZZ_EXAMPLES=${MUTATION_FUZZ_EXAMPLES:-30} "$venv/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" "$@" > "$work/mutmut.log" 2>&1 || true
 "$venv/bin/python" "$repo/tests/mutation/score.py" "$work/tree" | tee "$work/score.txt"
