@@ -701,10 +701,19 @@ class ComparisonReport:
         if len(self.reports) != 2:
             return None
         macs, params = self.relations("macs"), self.relations("params")
-        return (
+        line = (
             f"{self.labels[1]} vs {self.labels[0]}: {macs.words('MACs')} "
             f"({macs.second:,} vs {macs.first:,}), {params.words('params')}"
         )
+        views = [r.hardware for r in self.reports[:2]]
+        if all(v is not None and v.roofline is not None for v in views):
+            from .compare import Relation
+
+            seconds = Relation(*(v.roofline.totals.seconds for v in views))  # type: ignore[union-attr]
+            devices = {v.device.name for v in views}  # type: ignore[union-attr]
+            on = f" on {devices.pop()}" if len(devices) == 1 else ""
+            line += f", {seconds.words('estimated time')}{on}"
+        return line
 
     @cached_property
     def separable_notes(self) -> tuple[str, ...]:

@@ -355,6 +355,8 @@ def test_compare_sets_the_hardware_views_side_by_side():
     assert "less estimated time" in relation["words"]
     table = run("compare", "resnet50", "mobilenet_v2", "--device", "h100")
     assert "Estimated time" in table and "µs" in table
+    ratio = data["hardware"]["seconds"][0] / data["hardware"]["seconds"][1]
+    assert f"{ratio:.2f}× less estimated time on nvidia-h100-sxm" in " ".join(table.split())  # the headline
 
 
 def test_a_block_is_bound_as_its_layers_agree_or_mixed():
