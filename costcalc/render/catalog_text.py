@@ -44,7 +44,7 @@ def specs_lines(items: Sequence[Any], width: int | None, exact: bool = False) ->
     else:  # stacked: the numbers in a table, each description on the lines under its row
         laid = layout.lay_out(cols, [r for r, _ in rows], width)
         out = list(laid.lines[:2])
-        for line, (row, summary) in zip(laid.lines[2:], rows):
+        for line, (_row_, summary) in zip(laid.lines[2:], rows):
             out.append(line)
             if summary:
                 out += words(summary, width, "dim", "      ", "      ")
