@@ -132,7 +132,10 @@ def test_a_wrong_rule_is_caught_on_the_meta_device_too(monkeypatch):
     right = kind.cost
     monkeypatch.setattr(kind, "cost", lambda p, inputs, out: dataclasses.replace(right(p, inputs, out), macs=1))
     result = verify(build_spec_graph(str(DATA / "wrong_rule.yaml")), meta=True)
-    assert result.meta and {(m.layer, m.quantity) for m in result.mismatches} == {("dw", "MACs"), ("(network)", "total MACs")}
+    assert result.meta and {(m.layer, m.quantity) for m in result.mismatches} == {
+        ("dw", "MACs"),
+        ("(network)", "total MACs"),
+    }
     assert next(m.pytorch for m in result.mismatches if m.layer == "dw") == 16 * 16 * 16 * 9
 
 

@@ -39,12 +39,14 @@ def specs_lines(items: Sequence[Any], width: int | None, exact: bool = False) ->
             rows.append((row, "" if summary == said else summary))
     cols = [Col("Spec"), Col("Input", priority=3), Col("Params", True, 2), Col("MACs", True, 1)]
     if width is None or _room(cols, rows, width) >= 28:
-        laid = layout.lay_out([*cols, Col("Description", priority=4, fit="wrap")], [_with(r, s) for r, s in rows], width)
+        laid = layout.lay_out(
+            [*cols, Col("Description", priority=4, fit="wrap")], [_with(r, s) for r, s in rows], width
+        )
         out = list(laid.lines)
     else:  # stacked: the numbers in a table, each description on the lines under its row
         laid = layout.lay_out(cols, [r for r, _ in rows], width)
         out = list(laid.lines[:2])
-        for line, (_row_, summary) in zip(laid.lines[2:], rows):
+        for line, (_, summary) in zip(laid.lines[2:], rows):
             out.append(line)
             if summary:
                 out += words(summary, width, "dim", "      ", "      ")
