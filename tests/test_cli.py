@@ -196,7 +196,15 @@ def test_internal_errors_are_short_and_debug_shows_the_traceback(monkeypatch):
 
 
 def test_python_dash_m_and_installed_script(tmp_path):
-    env = {**os.environ, "NO_COLOR": "1"}
+    import costcalc
+
+    # the package under test wherever it lies (installed, or a mutation tool's copy of the tree)
+    here = str(Path(costcalc.__file__).resolve().parent.parent)
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "costcalc", "analyze", "lenet5", "-f", "json"],
         capture_output=True,
