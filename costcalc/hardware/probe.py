@@ -79,6 +79,9 @@ def probe(
 ) -> ProbeResult:
     """Measure this machine (see the module docstring); ``quick`` uses small sizes (a test, a first look);
     ``clock_name`` 'cpu' times the measuring thread's CPU time (one thread only; see clocks.py)."""
+    from .clocks import clock
+
+    clock(clock_name, threads, target)  # a clock that cannot time this run is said before anything is imported
     if backend in (None, "torch"):
         try:
             import torch  # noqa: F401
