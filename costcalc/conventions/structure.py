@@ -316,7 +316,7 @@ _torchvision(
     ("fcn_resnet50", "fcn_resnet101"),
     "segmentation/fcn.py",
     (
-        "the backbone: torchvision's ResNet (resnet.py) up to layer4, layer3 and layer4 dilated, as above",
+        "the backbone: torchvision's ResNet (resnet.py) up to layer4, layer3 and layer4 dilated (replace_stride_with_dilation)",
         "FCNHead: nn.Conv2d (no bias), nn.BatchNorm2d, nn.ReLU, nn.Dropout(0.1), nn.Conv2d (with bias) modules",
         *_SEGMENTATION,
     ),
@@ -326,7 +326,7 @@ _torchvision(
     ("deeplabv3_resnet50", "deeplabv3_resnet101"),
     "segmentation/deeplabv3.py",
     (
-        "the backbone: torchvision's ResNet (resnet.py) up to layer4, layer3 and layer4 dilated, as above",
+        "the backbone: torchvision's ResNet (resnet.py) up to layer4, layer3 and layer4 dilated (replace_stride_with_dilation)",
         *_ASPP,
         *_SEGMENTATION,
     ),
@@ -336,7 +336,7 @@ _torchvision(
     ("deeplabv3_mobilenet_v3_large",),
     "segmentation/deeplabv3.py",
     (
-        "the backbone: MobileNet v3 Large's features (mobilenetv3.py), the last three bnecks dilated, as above",
+        "the backbone: MobileNet v3 Large's features (mobilenetv3.py), the last three bnecks dilated (dilated=True)",
         *_ASPP,
         *_SEGMENTATION,
     ),
@@ -346,7 +346,7 @@ _torchvision(
     ("lraspp_mobilenet_v3_large",),
     "segmentation/lraspp.py",
     (
-        "the backbone: MobileNet v3 Large's features (mobilenetv3.py), the last three bnecks dilated, as above",
+        "the backbone: MobileNet v3 Large's features (mobilenetv3.py), the last three bnecks dilated (dilated=True)",
         "LRASPPHead: cbr (nn.Conv2d without bias, nn.BatchNorm2d, nn.ReLU), scale (nn.AdaptiveAvgPool2d(1), "
         "nn.Conv2d without bias, nn.Sigmoid) modules, `x * s`, an operator, F.interpolate to the low map's size, "
         "the two nn.Conv2d classifiers added with `+`, an operator",
