@@ -179,7 +179,14 @@ def hardware_columns(figures: Any) -> tuple[Column, ...]:
     ]
     if any("seconds" in f for f in figures.values()):
         out += [
-            Column("bound", "Bound", "text", QUANTITIES["bound"].rule, 2, read("bound")),
+            Column(
+                "bound",
+                "Bound",
+                "text",
+                QUANTITIES["bound"].rule + "; a block: its layers' bound where they agree, else mixed",
+                2,
+                read("bound"),
+            ),
             Column("seconds", "Time", "seconds", QUANTITIES["seconds"].rule, 1, read("seconds")),
             Column(
                 "compute_seconds",

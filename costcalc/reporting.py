@@ -186,7 +186,7 @@ class Report:
     @cached_property
     def hardware_figures(self) -> dict[str, dict[str, Any]]:
         """Each layer's and block's hardware figures by name (a block's: the sums of its layers', its
-        intensity their FLOPs over their bytes; a bound is a layer's only)."""
+        intensity their FLOPs over their bytes, its bound its layers' when they agree, else 'mixed')."""
         from .hardware import layer_figures
 
         if self.hardware is None:
@@ -204,10 +204,15 @@ class Report:
                 for key in ("seconds", "compute_seconds", "memory_seconds"):
                     if key in own:
                         total[key] = total.get(key, 0.0) + own[key]
+                if own.get("bound") not in (None, "none"):
+                    total.setdefault("bounds", set()).add(own["bound"])
                 block = parent[block]
         for name, total in sums.items():
             flops = total.pop("flops")
             total["intensity"] = flops / total["bytes"] if total["bytes"] else None
+            bounds = total.pop("bounds", None)
+            if bounds is not None:
+                total["bound"] = bounds.pop() if len(bounds) == 1 else "mixed"
             figures[name] = total
         moved = self.hardware.traffic.totals
         whole: dict[str, Any] = {"bytes": moved.bytes, "intensity": moved.intensity}
@@ -378,7 +383,8 @@ class Report:
         if self.hardware is not None:
             p = self.hardware.traffic.precision
             on = f" on {self.hardware.device.name}" if self.hardware.device is not None else ""
-            device = f" · {p.weights}/{p.activations}{on}"
+            same = p.weights == p.activations == a.dtype
+            device = on if same else f" · {p.weights} weights, {p.activations} activations{on}"
         return f"{a.name} · input {fmt_shape(a.input)}{note}{batch} · {a.dtype}{device}{convention}"
 
     @property
@@ -695,10 +701,19 @@ class ComparisonReport:
         if len(self.reports) != 2:
             return None
         macs, params = self.relations("macs"), self.relations("params")
-        return (
+        line = (
             f"{self.labels[1]} vs {self.labels[0]}: {macs.words('MACs')} "
             f"({macs.second:,} vs {macs.first:,}), {params.words('params')}"
         )
+        views = [r.hardware for r in self.reports[:2]]
+        if all(v is not None and v.roofline is not None for v in views):
+            from .compare import Relation
+
+            seconds = Relation(*(v.roofline.totals.seconds for v in views))  # type: ignore[union-attr]
+            devices = {v.device.name for v in views}  # type: ignore[union-attr]
+            on = f" on {devices.pop()}" if len(devices) == 1 else ""
+            line += f", {seconds.words('estimated time')}{on}"
+        return line
 
     @cached_property
     def separable_notes(self) -> tuple[str, ...]:

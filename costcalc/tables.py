@@ -47,6 +47,9 @@ def pick_columns(available: Sequence[Column], keys: Sequence[str] | None, export
     if not keys:
         return tuple(c for c in available if (c.exported if exported else c.default))
     by_key = {c.key: c for c in available}
+    # a column's header, as the table shows it, names it too ('time', '% macs', 'flop/b')
+    by_header = {c.header.lower(): c for c in available} | {c.header.lower().replace(" ", "_"): c for c in available}
+    keys = [k if k in by_key or k.lower() not in by_header else by_header[k.lower()].key for k in keys]
     unknown = [k for k in keys if k not in by_key]
     if unknown:
         from .errors import SpecError

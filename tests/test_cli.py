@@ -195,8 +195,17 @@ def test_internal_errors_are_short_and_debug_shows_the_traceback(monkeypatch):
     assert "Traceback" in debug.stderr
 
 
+@pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ, reason="a new process cannot load a mutation tool's trampolines")
 def test_python_dash_m_and_installed_script(tmp_path):
-    env = {**os.environ, "NO_COLOR": "1"}
+    import costcalc
+
+    # the package under test wherever it lies (installed, or a mutation tool's copy of the tree)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(costcalc.__file__)))
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "costcalc", "analyze", "lenet5", "-f", "json"],
         capture_output=True,

@@ -355,3 +355,20 @@ def test_compare_sets_the_hardware_views_side_by_side():
     assert "less estimated time" in relation["words"]
     table = run("compare", "resnet50", "mobilenet_v2", "--device", "h100")
     assert "Estimated time" in table and "µs" in table
+    ratio = data["hardware"]["seconds"][0] / data["hardware"]["seconds"][1]
+    assert f"{ratio:.2f}× less estimated time on nvidia-h100-sxm" in " ".join(table.split())  # the headline
+
+
+def test_a_block_is_bound_as_its_layers_agree_or_mixed():
+    """ResNet-50 on an H100: its 7×7 stem conv is compute-bound, its pools memory-bound, and each stage
+    holds both kinds of layer; a block row says 'mixed' there, and one bound where all its layers agree."""
+    report = costcalc.report("resnet50", device="h100", depth=1)
+    figures = report.hardware_figures
+    assert figures["conv1"]["bound"] == "compute" and figures["maxpool"]["bound"] == "memory"
+    for block in ("layer1", "layer2", "layer3", "layer4"):
+        layers = {figures[x.name]["bound"] for x in report.analysis.layers if x.name.startswith(block + ".")}
+        assert layers - {"none"} == {"compute", "memory"}, block
+        assert figures[block]["bound"] == "mixed"
+    small = costcalc.report("mobilenet_v2", device="jetson-orin-nano", weights_dtype="int8", activations_dtype="int8")
+    assert small.hardware_figures["stage2"]["bound"] == "memory"  # int8 at 68 GB/s: every layer waits on memory
+    assert "mixed" in run("analyze", "resnet50", "--device", "h100", "--depth", "1", "--columns", "name,bound")

@@ -167,3 +167,15 @@ def test_columns_chooses_and_keeps_what_it_chose():
     assert header == ["Layer", "MACs", "Activations", "FLOPs"]
     bad = in_terminal(["analyze", "resnet50", "--columns", "name,nonsense"], 80)
     assert bad[0] == 2
+
+
+@pytest.mark.parametrize("width", [60, 80, 160])
+def test_specs_never_shortens_a_name_a_user_types(width):
+    """The names are what one types: every bundled name appears whole, at any width; the description
+    moves under its row where it cannot have a readable column beside the numbers."""
+    code, text = in_terminal(["specs"], width)
+    assert code == 0, text
+    assert widest(text) <= width
+    listed = {line.split()[0] for line in text.splitlines() if line.startswith(" ") and line.split()}
+    assert set(bundled_names()) <= listed, sorted(set(bundled_names()) - listed)
+    assert "…" not in text

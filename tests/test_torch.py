@@ -5,6 +5,7 @@ Skipped without PyTorch; CI sets COSTCALC_REQUIRE_TORCH=1, which makes a missing
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import runpy
 import sys
@@ -123,6 +124,31 @@ def test_a_wrong_cost_rule_is_caught_at_its_layer(monkeypatch):
     assert cli.exit_code == 1
     assert " dw " in cli.stdout and "18,432" in cli.stdout and "36,864" in cli.stdout
     assert "wrong_rule: 2 mismatch(es)" in cli.stderr
+
+
+def test_a_wrong_rule_is_caught_on_the_meta_device_too(monkeypatch):
+    """--meta counts on PyTorch's meta device: the same per-layer check, so the same wrong rule is caught."""
+    kind = KINDS["depthwise_conv"]
+    right = kind.cost
+    monkeypatch.setattr(kind, "cost", lambda p, inputs, out: dataclasses.replace(right(p, inputs, out), macs=1))
+    result = verify(build_spec_graph(str(DATA / "wrong_rule.yaml")), meta=True)
+    assert result.meta and {(m.layer, m.quantity) for m in result.mismatches} == {
+        ("dw", "MACs"),
+        ("(network)", "total MACs"),
+    }
+    assert next(m.pytorch for m in result.mismatches if m.layer == "dw") == 16 * 16 * 16 * 9
+
+
+def test_verify_checks_several_specs_and_fails_if_any_does(monkeypatch):
+    cli = RUNNER.invoke(app, ["verify", "--meta", "lenet5", "mobilenet_v2", "--input", "2:160"], env={"COLUMNS": ""})
+    assert cli.exit_code == 0, cli.output
+    assert "verified lenet5" in cli.stdout and "verified mobilenet_v2" in cli.stdout and "meta device" in cli.stdout
+    assert "MACs 416,520" in cli.stdout and "MACs 300,774,272" not in cli.stdout  # 2:160 reached spec 2 only
+    kind = KINDS["depthwise_conv"]
+    right = kind.cost
+    monkeypatch.setattr(kind, "cost", lambda p, inputs, out: dataclasses.replace(right(p, inputs, out), macs=1))
+    cli = RUNNER.invoke(app, ["verify", "lenet5", str(DATA / "wrong_rule.yaml")], env={"COLUMNS": ""})
+    assert cli.exit_code == 1 and "verified lenet5" in cli.stdout and "wrong_rule: 2 mismatch(es)" in cli.stderr
 
 
 def test_verify_command_success():

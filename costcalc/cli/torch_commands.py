@@ -8,7 +8,20 @@ import typer
 
 from ..errors import CostcalcError
 from .core import CheckFailed, app
-from .options import InputOpt, OutputOpt, SetOpt, SpecArg, emit, output_format, show, spec_files
+from .options import (
+    InputOpt,
+    InputsOpt,
+    OutputOpt,
+    SetOpt,
+    SetsOpt,
+    SpecArg,
+    SpecsArg,
+    emit,
+    output_format,
+    per_spec_settings,
+    show,
+    spec_files,
+)
 
 INSTALL = "pip install 'costcalc[torch]'"
 
@@ -28,25 +41,42 @@ def require_torch() -> Any:
 
 
 @app.command()
-def verify(spec: SpecArg, set_: SetOpt = None, input_size: InputOpt = None) -> None:
-    """Build the spec in PyTorch, run it once under FlopCounterMode and compare every layer; exit 1 on any mismatch.
+def verify(
+    specs: SpecsArg,
+    set_: SetsOpt = None,
+    input_size: InputsOpt = None,
+    meta: Annotated[
+        bool,
+        typer.Option(
+            "--meta",
+            help="Run on PyTorch's meta device: every shape and count, nothing computed (fast for large inputs).",
+        ),
+    ] = False,
+) -> None:
+    """Build each spec in PyTorch, run it once under FlopCounterMode and compare every layer; exit 1 on any mismatch.
 
     Compared: each layer's output shape, params (numel of its parameters) and MACs (FLOPs / 2), and the totals.
+    Several specs are checked one after another (N:VALUE gives spec N its own --set or --input).
 
     Example: costcalc verify resnet50
+
+    Example: costcalc verify --meta deeplabv3_resnet101 regnet_y_128gf
     """
     costcalc_torch = require_torch()
     import torch
 
     from ..render.verify_text import verification_lines
     from ..reporting import load_graph
-    from ..settings import Settings
 
-    network, _ = load_graph(spec, Settings.parse(set_, input_size))
-    result = costcalc_torch.verify(network)
-    show(lambda width: verification_lines(result, torch.__version__, width), None, [])
-    if not result.ok:
-        raise CheckFailed(f"{network.name}: {len(result.mismatches)} mismatch(es) between costcalc and PyTorch")
+    failed = []
+    for settings, spec in zip(per_spec_settings(len(specs), set_, None, None, input_size, None, None), specs):
+        network, _ = load_graph(spec, settings)
+        result = costcalc_torch.verify(network, meta=meta)
+        show(lambda width, result=result: verification_lines(result, torch.__version__, width), None, [])
+        if not result.ok:
+            failed.append(f"{network.name}: {len(result.mismatches)} mismatch(es)")
+    if failed:
+        raise CheckFailed("; ".join(failed) + " between costcalc and PyTorch")
 
 
 @app.command("torch")

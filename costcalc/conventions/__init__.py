@@ -21,11 +21,11 @@ CONVENTION: dict[str, str] = {
     "params": "trainable parameters, as sum(p.numel() for p in model.parameters()) of the equivalent "
     "PyTorch model: weights, biases where enabled, batch-norm γ and β, PReLU slopes",
     "non_trainable": "batch-norm running mean and variance (state, not parameters, as Keras reports them)",
-    "macs": "multiply-accumulates of conv (grouped, depthwise, transposed too) and fully connected layers, "
-    "bias excluded: half of torch.utils.flop_counter.FlopCounterMode's count",
+    "macs": "multiply-accumulates of conv (grouped, depthwise, transposed too), fully connected and per-position "
+    "linear layers and matrix products, bias excluded: half of torch.utils.flop_counter.FlopCounterMode's count",
     "flops": "2 × MACs",
-    "other_ops": "elementwise work MACs leave out (bias adds, batch norm, activations, pooling, adds, "
-    "multiplies, LRN, softmax), by a fixed rule per layer kind; never folded into MACs",
+    "other_ops": "elementwise work MACs leave out (bias adds, batch, layer, group and instance norm, activations, "
+    "pooling, adds, multiplies, layer scale, LRN, softmax), by a fixed rule per layer kind; never folded into MACs",
     "activations": "elements of every layer's output, the network input included",
     "param_bytes": "(params + non-trainable) × bytes per element of --dtype",
     "activation_bytes": "activations × bytes per element of --dtype",
@@ -36,7 +36,7 @@ CONVENTION: dict[str, str] = {
 }
 
 SUMMARY = (
-    "Conventions: MACs = conv + fc multiply-accumulates, bias excluded (= FlopCounterMode / 2); "
+    "Conventions: MACs = conv, fc, linear and matmul multiply-accumulates, bias excluded (= FlopCounterMode / 2); "
     "FLOPs = 2 × MACs; other ops = elementwise work, counted apart; params = trainable "
     "(BN running stats listed as non-trainable); activations = output elements of every layer, "
     "input included."

@@ -44,7 +44,7 @@ def time_lines(r: LayerTime) -> list[str]:
         return ["time: 0 (moves and computes nothing)"]
     compute = f"{r.flops:,} FLOPs / {short(r.peak, 'FLOP/s')} ({r.compute_dtype})"
     if r.other_ops:
-        compute += f" + {r.other_ops:,} other ops / {short(r.vector_rate, 'op/s')} ({r.vector_dtype})"
+        compute += f" + {r.other_ops:,} other ops / {short(r.vector_rate, 'OPS')} ({r.vector_dtype})"
     lines = [
         f"compute: {compute} = {seconds(r.compute_seconds)}",
         f"memory: {r.bytes:,} B / {short(r.bandwidth, 'B/s')} = {seconds(r.memory_seconds)}",

@@ -19,8 +19,9 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 2px solid #e07b10; } h3 { margin-top: 1.5em; }
 table { border-collapse: collapse; font-size: 0.85em; }
 th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #ddd; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.layers th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; }
+table.layers th, table.layers td { padding: 0.2em 0.45em; }
 table.layers th:hover { background: #e8e8e8; }
 tr.block td { background: #fbf3e8; font-weight: bold; cursor: pointer; }
 tr.block td:first-child::before { content: "▾ "; }

@@ -96,8 +96,8 @@ def value_text(value: Any, unit: str, exact_counts: bool) -> str:
         return fact_text(*value)[0]
     if unit == "seconds":
         return seconds(value, 7) if exact_counts else seconds(value)
-    if unit == "ratio":
-        return f"{value:.4g}"
+    if unit == "ratio":  # two decimals on every row, so that the column lines up
+        return f"{value:,.2f}"
     if unit == "count":
         return exact(value) if exact_counts else short(value)
     if unit == "bytes":

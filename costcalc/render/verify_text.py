@@ -32,7 +32,9 @@ def verification_lines(result: Any, torch_version: str, width: int | None) -> li
     else:
         out += words(
             one_line(
-                f"verified {result.name} against PyTorch {torch_version}: {result.layers} layers, every output "
+                f"verified {result.name} against PyTorch {torch_version}"
+                f"{' (meta device: shapes and counts, nothing computed)' if result.meta else ''}: "
+                f"{result.layers} layers, every output "
                 f"shape, params and MACs equal; params {params[0]:,}, MACs {macs[0]:,} "
                 f"(FlopCounterMode {2 * macs[1]:,} FLOPs / 2)"
             ),

@@ -68,8 +68,10 @@ def main() -> None:
         if args.onnx_tool:
             profile = f"import onnx_tool; onnx_tool.model_profile({str(model)!r})"
             cases.append(("onnx-tool model_profile", [args.onnx_tool, "-c", profile]))
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"{platform.system()} {platform.release()}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}"
+        )
         print(f"model: {model.name}, {model.stat().st_size / 2**20:.1f} MiB; GNU time: {bool(bench.GNU_TIME)}")
         rows = []
         for label, command in cases:
