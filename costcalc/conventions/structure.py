@@ -158,10 +158,12 @@ AS_BUILT = Structure(
 TORCHVISION: dict[str, Structure] = {}
 
 
-def _torchvision(builders: tuple[str, ...], file: str, facts: tuple[str, ...], *overrides: Override) -> None:
+def _torchvision(
+    builders: tuple[str, ...], file: str, facts: tuple[str, ...], *overrides: Override, contiguous: bool | None = None
+) -> None:
     for builder in builders:
         model = f"torchvision.models.{builder} ({file})"
-        TORCHVISION[builder] = Structure(f"torchvision.models.{builder}", model, facts, overrides, None, file)
+        TORCHVISION[builder] = Structure(f"torchvision.models.{builder}", model, facts, overrides, contiguous, file)
 
 
 _RESNET = (
@@ -270,6 +272,90 @@ _torchvision(
     Override("global_avg_pool", "layer", Call.METHOD),
 )
 
+_torchvision(
+    tuple(f"regnet_{xy}_{size}" for xy in "xy" for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf"))
+    + ("regnet_y_128gf",),
+    "regnet.py",
+    (
+        "SimpleStemIN and BottleneckTransform's a, b, c: Conv2dNormActivation (nn.Conv2d without bias, "
+        "nn.BatchNorm2d, nn.ReLU modules; c without the activation), b grouped",
+        "RegNet Y: SqueezeExcitation (torchvision/ops/misc.py) between b and c, as in MobileNet v3: "
+        "nn.AdaptiveAvgPool2d(1), fc1 and fc2 as 1×1 nn.Conv2d, nn.ReLU and nn.Sigmoid modules, `scale * input`",
+        "ResBottleneckBlock.forward: `self.proj(x) + self.f(x)` or `x + self.f(x)`, an operator, then an nn.ReLU module",
+        "nn.AdaptiveAvgPool2d((1, 1)), x.flatten(start_dim=1), nn.Linear",
+    ),
+)
+_torchvision(
+    ("convnext_tiny", "convnext_small", "convnext_base", "convnext_large"),
+    "convnext.py",
+    (
+        "the stem, each downsample and the head normalise with LayerNorm2d, a subclass of nn.LayerNorm whose "
+        "forward() permutes to channels last, calls F.layer_norm and permutes back",
+        "CNBlock: nn.Conv2d (depthwise 7×7, with bias), Permute, then nn.LayerNorm, nn.Linear, nn.GELU, nn.Linear "
+        "modules themselves on the channels-last tensor (contiguous: F.layer_norm returns a contiguous tensor), "
+        "Permute back",
+        "`self.layer_scale * self.block(input)`, an operator on an nn.Parameter; StochasticDepth, a module that "
+        "returns its input at inference; `result += input`, an operator",
+        "nn.AdaptiveAvgPool2d(1); the classifier LayerNorm2d, nn.Flatten, nn.Linear",
+    ),
+    Override("layer_norm", "layer", Call.SUBCLASS),  # LayerNorm2d, but on H×W×C ...
+    Override("layer_norm", "layer", Call.MODULE, "stage*.norm"),  # ... inside a block nn.LayerNorm itself
+    Override("linear", "layer", Call.MODULE),
+    contiguous=True,
+)
+_SEGMENTATION = (
+    "_SimpleSegmentationModel / LRASPP.forward: the scores are upsampled by F.interpolate(..., mode='bilinear'), "
+    "a functional call; measured on model(x)['out'] (the models return a dict), aux_loss=False",
+)
+_ASPP = (
+    "DeepLabHead: ASPP (branches of nn.Conv2d without bias, nn.BatchNorm2d, nn.ReLU modules; ASPPPooling: "
+    "nn.AdaptiveAvgPool2d(1), conv, batch norm, ReLU, then F.interpolate back to the map's size, a functional "
+    "call; torch.cat; the projection with nn.Dropout(0.5)), a 3×3 conv, batch norm, ReLU and a 1×1 nn.Conv2d",
+)
+_torchvision(
+    ("fcn_resnet50", "fcn_resnet101"),
+    "segmentation/fcn.py",
+    (
+        "the backbone: torchvision's ResNet (resnet.py) up to layer4, layer3 and layer4 dilated (replace_stride_with_dilation)",
+        "FCNHead: nn.Conv2d (no bias), nn.BatchNorm2d, nn.ReLU, nn.Dropout(0.1), nn.Conv2d (with bias) modules",
+        *_SEGMENTATION,
+    ),
+    Override("upsample", "layer", Call.FUNCTIONAL),
+)
+_torchvision(
+    ("deeplabv3_resnet50", "deeplabv3_resnet101"),
+    "segmentation/deeplabv3.py",
+    (
+        "the backbone: torchvision's ResNet (resnet.py) up to layer4, layer3 and layer4 dilated (replace_stride_with_dilation)",
+        *_ASPP,
+        *_SEGMENTATION,
+    ),
+    Override("upsample", "layer", Call.FUNCTIONAL),
+)
+_torchvision(
+    ("deeplabv3_mobilenet_v3_large",),
+    "segmentation/deeplabv3.py",
+    (
+        "the backbone: MobileNet v3 Large's features (mobilenetv3.py), the last three bnecks dilated (dilated=True)",
+        *_ASPP,
+        *_SEGMENTATION,
+    ),
+    Override("upsample", "layer", Call.FUNCTIONAL),
+)
+_torchvision(
+    ("lraspp_mobilenet_v3_large",),
+    "segmentation/lraspp.py",
+    (
+        "the backbone: MobileNet v3 Large's features (mobilenetv3.py), the last three bnecks dilated (dilated=True)",
+        "LRASPPHead: cbr (nn.Conv2d without bias, nn.BatchNorm2d, nn.ReLU), scale (nn.AdaptiveAvgPool2d(1), "
+        "nn.Conv2d without bias, nn.Sigmoid) modules, `x * s`, an operator, F.interpolate to the low map's size, "
+        "the two nn.Conv2d classifiers added with `+`, an operator",
+        *_SEGMENTATION,
+    ),
+    Override("upsample", "layer", Call.FUNCTIONAL),
+)
+
+_PACKAGES = frozenset({"segmentation"})  # torchvision.models.segmentation names a package of files, not a builder
 _TORCHVISION_MODEL = re.compile(r"torchvision\.models\.([A-Za-z_][A-Za-z0-9_]*)")
 _NAME = re.compile(r"(/\s*)?\b([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -295,7 +381,7 @@ def followed_models(graph: Graph) -> list[str]:
                 name = next((first[:cut] + name for cut in cuts if first[:cut] + name in TORCHVISION), name)
             if (name in TORCHVISION or slash) and name not in found:
                 found.append(name)
-    return found
+    return [name for name in found if name not in _PACKAGES]
 
 
 def followed_model(graph: Graph) -> str | None:
@@ -309,7 +395,7 @@ def followed_model(graph: Graph) -> str | None:
             return name
         if name in TORCHVISION and TORCHVISION[name].file in files:
             return name
-    builders = [f for f in found if f not in _modules()]
+    builders = [f for f in found if f in TORCHVISION or f not in _modules()]  # alexnet: a builder and a file
     return builders[0] if len(builders) == 1 and len(found) == 1 else None
 
 
@@ -340,17 +426,20 @@ def structure_for(graph: Graph, model: str = "auto") -> Structure | Unknown:
     if not named:
         return AS_BUILT
     modules = _modules()
-    files = []
+    structures = []
     for name in named:
         if name in TORCHVISION:
-            files.append(TORCHVISION[name].file)
+            structures.append(TORCHVISION[name])
         elif name in modules:
-            files.append(modules[name])
+            structures.append(next(s for s in TORCHVISION.values() if s.file == modules[name]))
         else:
             return Unknown(name)
-    if len(set(files)) != 1:
+    # a family spec's default, or several builders: one structure when what decides a figure (the overrides and
+    # the linears' layout) is the same in all their files (segmentation's fcn.py, deeplabv3.py)
+    if len({(s.overrides, s.linear_inputs_contiguous) for s in structures}) != 1:
         return Unknown(" or ".join(named))
-    # a family spec's default, or several builders of one file: the file's structure is theirs alike
-    first = next(s for s in TORCHVISION.values() if s.file == files[0])
-    words = f"torchvision.models ({files[0]}: {' / '.join(named)})"
-    return Structure(first.name, words, first.facts, first.overrides, None, first.file)
+    files = list(dict.fromkeys(s.file for s in structures))
+    facts = tuple(dict.fromkeys(fact for s in structures for fact in s.facts))
+    first = structures[0]
+    words = f"torchvision.models ({', '.join(files)}: {' / '.join(named)})"
+    return Structure(first.name, words, facts, first.overrides, first.linear_inputs_contiguous, first.file)
