@@ -29,6 +29,7 @@ from typer.testing import CliRunner  # noqa: E402
 
 from costcalc.analysis import analyze  # noqa: E402
 from costcalc.cli import app  # noqa: E402
+from costcalc.errors import SpecError  # noqa: E402
 from costcalc.graph import build_graph  # noqa: E402
 from costcalc.onnx import load_onnx  # noqa: E402
 from costcalc.onnx.params import param_figures  # noqa: E402
@@ -49,6 +50,17 @@ elif os.environ.get("COSTCALC_REQUIRE_TOOLS"):
 else:
     SPECS = QUICK
 EXPORTERS = ["torchscript", "dynamo"]
+# what costcalc does not read, as docs/onnx.md says: each export must be refused at its node, with this in the error
+NOT_READ = {
+    # PyTorch's LocalResponseNorm exports as a 3-D average pool over a padded 5-D tensor
+    (
+        "alexnet_original",
+        "torchscript",
+    ): r"node \d+ '/norm1/Pad' \(Pad\): error: Pad of axes \[2\] of \[1, 1, 96, 55, 55\]",
+    ("alexnet_original", "dynamo"): r"\(Pad\): error: Pad of axes \[2\] of \[1, 1, 96, 55, 55\]",
+    # the dynamo exporter writes ConvNeXt's head flatten as as_strided, a Gather of indices kept outside the file
+    ("convnext", "dynamo"): r"'node_as_strided' \(Gather\): error: .* external file",
+}
 
 
 def exportable(name: str, exporter: str) -> bool:
@@ -104,6 +116,7 @@ def onnx_figures(path: Path):
             sizes[node.output[0]] = sizes[node.input[0]]
     slots = {"Conv": (1, 2), "ConvTranspose": (1, 2), "Gemm": (1, 2), "MatMul": (1,), "BatchNormalization": (1, 2)}
     slots["PRelu"] = (1,)
+    slots |= {norm: (1, 2) for norm in ("LayerNormalization", "InstanceNormalization", "GroupNormalization")}
     read = 0
     for node in model.graph.node:
         for i in slots.get(node.op_type, ()):
@@ -150,6 +163,11 @@ def exported(tmp_path_factory):
 @pytest.mark.parametrize(("name", "exporter"), [(n, e) for n in SPECS for e in EXPORTERS if exportable(n, e)])
 def test_an_exported_spec_counts_as_pytorch_does(exported, name, exporter):
     path, (macs, module_params, own_biases) = exported(name, exporter)
+    if (name, exporter) in NOT_READ:  # refused where the docs say, at the node, never counted wrong
+        with pytest.raises(SpecError, match=NOT_READ[name, exporter]):
+            build_graph(load_onnx(path))
+        path.unlink()
+        return
     spec = load_onnx(path)
     graph = build_graph(spec)
     analysis = analyze(graph)
