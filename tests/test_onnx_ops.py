@@ -527,3 +527,27 @@ def test_a_class_token_concat_and_its_selection(tmp_path):
     assert layer(analysis, "select").output == (8,)
     assert analysis.totals.params == 8 + 40 + 24 and analysis.totals.macs == 24
     check_shapes(m, spec)
+
+
+def test_attention_that_folds_a_batch_of_1_into_the_heads(tmp_path):
+    """nn.MultiheadAttention as TorchScript exports it: tokens first (T, N, C), the heads folded into the
+    batch axis (T, N·H, D) then moved first (N·H, T, D). With N = 1 every axis is the sample's, so the
+    reshapes are free and the two batched products count as FlopCounterMode counts bmm:
+    scores 2 heads · 4·4 outputs · 4 multiplies = 128, and the same for the weighted values."""
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["t"], name="tokens_first", perm=[1, 0, 2]),  # 1×4×8 → 4×1×8
+        helper.make_node("Reshape", ["t", "heads"], ["h"], name="fold_heads"),  # → 4×2×4 (T, N·H, D)
+        helper.make_node("Transpose", ["h"], ["q"], name="heads_first", perm=[1, 0, 2]),  # → 2×4×4
+        helper.make_node("Transpose", ["q"], ["k"], name="keys", perm=[0, 2, 1]),
+        helper.make_node("MatMul", ["q", "k"], ["s"], name="scores"),
+        helper.make_node("Softmax", ["s"], ["p"], name="softmax", axis=-1),
+        helper.make_node("MatMul", ["p", "q"], ["y"], name="weighted"),
+    ]
+    m = model(nodes, [("x", [1, 4, 8])], ["y"], [ints("heads", [4, 2, 4])])
+    spec, analysis = run(m, tmp_path)
+    assert layer(analysis, "scores").macs == 2 * 4 * 4 * 4
+    assert layer(analysis, "weighted").macs == 2 * 4 * 4 * 4
+    assert analysis.totals.macs == 256
+    check_shapes(m, spec)
+    with pytest.raises(Exception, match="batch"):  # a batch of 2 folded into the heads cannot be counted per sample
+        run(model(nodes, [("x", [2, 4, 8])], ["y"], [ints("heads", [4, 4, 4])]), tmp_path, "b2.onnx")
