@@ -195,3 +195,9 @@ class ErrorCollector:
             raise self.errors[0]
         if self.errors:
             raise SpecErrors(self.errors, self.truncated)
+
+
+class ChartError(CostcalcError):
+    """A chart that cannot be drawn here (no matplotlib, unknown format): CLI exit code 2. One class for
+    every chart (the layer charts of render/, the roofline of hardware/), so a report leaving a chart out
+    catches them all."""

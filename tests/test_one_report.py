@@ -8,6 +8,7 @@ import html.parser
 import io
 import json
 import re
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -372,3 +373,11 @@ def test_a_block_is_bound_as_its_layers_agree_or_mixed():
     small = costcalc.report("mobilenet_v2", device="jetson-orin-nano", weights_dtype="int8", activations_dtype="int8")
     assert small.hardware_figures["stage2"]["bound"] == "memory"  # int8 at 68 GB/s: every layer waits on memory
     assert "mixed" in run("analyze", "resnet50", "--device", "h100", "--depth", "1", "--columns", "name,bound")
+
+
+def test_a_report_with_a_device_but_no_matplotlib_leaves_the_roofline_out(monkeypatch):
+    """The roofline is a picture in the HTML page: without matplotlib the page is still written, with every
+    figure, and says what is left out (as a plain clone's `pip install -e '.[test]'` has no matplotlib)."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    page = run("analyze", "mobilenet_v2", "--device", "jetson-orin-nano", "--dtype", "int8", "-f", "html")
+    assert "charts need matplotlib" in page and "17,791,728" in page  # the bytes moved are still there

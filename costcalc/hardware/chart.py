@@ -13,16 +13,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from ..errors import CostcalcError
+from ..errors import ChartError
 from .roofline import Roofline
 from .traffic import Traffic
 from .units import short
 
 NAMED = 5  # the heaviest layers (by estimated time) get their name beside the point
-
-
-class ChartError(CostcalcError):
-    """A chart that cannot be drawn here (no matplotlib, unknown format): CLI exit code 2."""
 
 
 def roofline_chart(roofline: Roofline, traffic: Traffic, fmt: str = "svg", named: int = NAMED) -> bytes:

@@ -14,16 +14,12 @@ from typing import Any
 
 from ..analysis import Analysis
 from ..breakdown import by_block
-from ..errors import CostcalcError
+from ..errors import ChartError
 from .text import one_line
 
 CHART_FORMATS = ("svg", "png", "pdf")
 MAX_ROWS = 60  # a chart of more rows folds blocks until it fits
 MACS_COLOR, PARAMS_COLOR = "#e07b10", "#1f77b4"
-
-
-class ChartError(CostcalcError):
-    """A chart that cannot be drawn here (no matplotlib, unknown format): CLI exit code 2."""
 
 
 def _pyplot() -> Any:
