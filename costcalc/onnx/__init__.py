@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Location, SpecError
-from .wire import FileBuffer
 
 SUFFIX = ".onnx"
 MAX_FILE = (1 << 31) - 1  # protobuf's limit for one message: larger models keep their weights in external files
@@ -95,6 +94,8 @@ def load_onnx(path: str | Path, input_dims: tuple[int, ...] | None = None, allow
                     "save_as_external_data=True)); costcalc reads the .onnx and never needs the data files",
                 )
             # read in small blocks, the file kept open while the spec may need a constant's values
+            from .wire import FileBuffer  # only an ONNX file pays for the reader: every YAML spec asks is_onnx
+
             data: Any = FileBuffer(os.dup(stream.fileno()), size)
     except IsADirectoryError:
         raise _error(file, "this is a folder, not a model file", expected="a .onnx file") from None
