@@ -447,8 +447,10 @@ def draw_channel_op(d: Draw, shape, kind: str) -> tuple[dict, Make]:
         start = d.int(0, c - 1 + 2 * wild)
         stop = d.int(start + 1 - 2 * wild, c + 2 * wild) if wild else d.int(start + 1, c)
         stop = max(stop, 1)
-        params = {"kind": kind, "start": start, "stop": stop}
-        return params, later(Fn(lambda x: torch.narrow(x, 1, start, stop - start)))
+        step = d.int(1, 3)
+        params = {"kind": kind, "start": start, "stop": stop} | ({"step": step} if step > 1 else {})
+        # narrow refuses a range outside the channels as costcalc does; then every step-th of the range
+        return params, later(Fn(lambda x: torch.narrow(x, 1, start, stop - start)[:, ::step]))
     if kind == "channel_split":
         parts = d.int(1, 4) if wild else d.choice([p for p in (1, 2, 3, 4) if c % p == 0])
         index = d.int(0, parts - 1 + wild)

@@ -127,11 +127,12 @@ class ZeroPad(Free):
 @register
 class ChannelSlice(Free):
     name = "channel_slice"
-    summary = "channels start ≤ c < stop of the input"
-    view = True  # a strided view (x[:, start:stop]): its reader reads only the slice
+    summary = "channels start ≤ c < stop of the input, every step-th (x[..., start:stop:step])"
+    view = True  # a strided view (x[:, start:stop:step]): its reader reads only the slice
     params = {
         "start": Param(non_negative_int, 0, "first channel kept (from 0)"),
         "stop": Param(positive_int, doc="one past the last channel kept"),
+        "step": Param(positive_int, 1, "keep every step-th channel from start (Swin's patch merging: 2)"),
     }
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
@@ -142,10 +143,12 @@ class ChannelSlice(Free):
                 f"slice {start}:{stop} of {channels} channels",
                 expected=f"0 ≤ start < stop ≤ {channels}",
             )
-        return (*inputs[0][:-1], stop - start)
+        return (*inputs[0][:-1], len(range(start, stop, p["step"])))
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
-        return [Part("ChannelSlice", (p["start"], p["stop"]))]
+        if p["step"] == 1:
+            return [Part("ChannelSlice", (p["start"], p["stop"]))]
+        return [Part("ChannelSlice", (p["start"], p["stop"], p["step"]))]
 
 
 @register

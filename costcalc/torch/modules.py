@@ -40,14 +40,14 @@ class Concat(nn.Module):
 
 
 class ChannelSlice(nn.Module):
-    """Channels start .. stop-1 of the input."""
+    """Channels start .. stop-1 of the input, every step-th."""
 
-    def __init__(self, start: int, stop: int) -> None:
+    def __init__(self, start: int, stop: int, step: int = 1) -> None:
         super().__init__()
-        self.start, self.stop = start, stop
+        self.start, self.stop, self.step = start, stop, step
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x[:, self.start : self.stop]
+        return x[:, self.start : self.stop : self.step]
 
 
 class ChannelsLastLinear(nn.Linear):
