@@ -81,6 +81,12 @@ class ElementwiseOp(LayerKind):
         "operand": Param(int_list(1), None, "shape of a stored operand (channels last), broadcast like the inputs"),
         "value": Param(number(), None, "a stored scalar operand (its value; no effect on costs)"),
         "learned": Param(boolean, False, "the stored operand's elements count as parameters"),
+        "table": Param(
+            int_list(1),
+            None,
+            "shape of the learned table a learned operand is gathered from (Swin's relative position bias:"
+            " [169, 3] indexed into 3×49×49); its elements, not the operand's, are the parameters",
+        ),
     }
 
     def operands(self, p: Params, inputs: Sequence[Shape]) -> list[Shape]:
@@ -97,6 +103,8 @@ class ElementwiseOp(LayerKind):
             raise SpecError(f"where of {len(operands)} operands", expected="three (condition, then, else)")
         if p["learned"] and p["operand"] is None and p["value"] is None:
             raise SpecError("learned: true without a stored operand", expected="operand: [shape] or value:")
+        if p["table"] is not None and not (p["learned"] and p["operand"] is not None):
+            raise SpecError("table: without a learned operand", expected="operand: [shape] and learned: true")
         return broadcast([s for s in operands if s] or [inputs[0]], self.name)
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
@@ -104,7 +112,9 @@ class ElementwiseOp(LayerKind):
         count = len(operands)
         per_element = 1 if p["op"] == "where" else count if p["op"] == "mean" else count - 1
         params = 0
-        if p["learned"]:
+        if p["learned"] and p["table"] is not None:
+            params = note(elements(p["table"]), "learned table the operand is gathered from")
+        elif p["learned"]:
             params = note(elements(p["operand"] or ()), "stored operand")
         label = f"{p['op']}: {ELEMENTWISE[p['op']]}"
         return Cost(params=params, other_ops=note(per_element * elements(out), label))
@@ -115,6 +125,8 @@ class ElementwiseOp(LayerKind):
             stored = tuple(p["operand"] or ())
             operand = (1,) * (len(out) - len(stored)) + stored
         value = 1.0 if p["value"] is None else p["value"]
+        if p["table"] is not None:
+            return [Part("Elementwise", (p["op"], operand, p["learned"], value, tuple(p["table"])))]
         return [Part("Elementwise", (p["op"], operand, p["learned"], value))]
 
 

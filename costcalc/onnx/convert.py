@@ -12,6 +12,7 @@ naming the node, never a silently wrong count.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -155,6 +156,8 @@ class Converter:
         self.graph = model.graph
         self.buf = model.buf
         self.file = file
+        # external data files are looked for beside the model (None: the model did not come from a file)
+        self.folder = os.path.dirname(file) or "." if os.path.isfile(file) else None
         self.override = input_dims
         self.allow_unknown = allow_unknown
         self.opset = model.opsets.get("", 0)
@@ -527,7 +530,7 @@ class Converter:
         if tensor is None:
             raise NodeFailure(f"the {what} of {node.op_type} is computed from stored tensors", expected="a constant")
         try:
-            values = tensor_values(self.buf, tensor)
+            values = tensor_values(self.buf, tensor, folder=self.folder)
         except TensorValueError as exc:
             raise NodeFailure(f"the {what} '{tensor.name}' of {node.op_type} cannot be read: {exc}") from None
         return Const(weight.dims, values, weight.floating, weight.sources)

@@ -633,11 +633,12 @@ def sliced(cx: Converter, node: Node, act: Act, ranges: Sequence[range], output:
         return
     if 0 in cut:
         not_batch(0, node.op_type, act)
-    if len(cut) == 1 and ranges[cut[0]].step == 1:
+    if len(cut) == 1 and ranges[cut[0]].step >= 1:
         axis = cut[0]
         act = channel_last(cx, node, act, axis)
         r = ranges[axis]
-        cx.emit(node, "channel_slice", {"start": r.start, "stop": r.stop}, [act], dims, act.axes, output=output)
+        params = {"start": r.start, "stop": r.stop} | ({"step": r.step} if r.step > 1 else {})
+        cx.emit(node, "channel_slice", params, [act], dims, act.axes, output=output)
         return
     if "crop" in KINDS and act.rank == 4 and set(cut) <= {2, 3} and all(ranges[a].step == 1 for a in cut):
         act = image(cx, node, act, node.op_type)
@@ -647,7 +648,7 @@ def sliced(cx: Converter, node: Node, act: Act, ranges: Sequence[range], output:
         return
     raise NodeFailure(
         f"{node.op_type} cutting axes {cut} ({[(r.start, r.stop, r.step) for r in ranges]})",
-        expected="a slice of one axis with step 1 (costcalc's channel_slice)",
+        expected="a slice of one axis with a positive step (costcalc's channel_slice)",
     )
 
 
@@ -691,6 +692,10 @@ def gather(cx: Converter, node: Node) -> None:
         axis = norm_axis(axis, rank)
         not_batch(axis, "Gather", data)
         picked = [i + data.dims[axis] if i < 0 else i for i in int_list(indices, "indices")]
+        if picked == list(range(data.dims[axis])) and len(picked) > 1:
+            # every element in order: a reshape (the dynamo exporter's as_strided of a contiguous tensor)
+            reshaped(cx, node, data, data.dims[:axis] + indices.dims + data.dims[axis + 1 :])
+            return
         if len(picked) != 1 or not 0 <= picked[0] < data.dims[axis]:
             raise NodeFailure(
                 f"Gather of {len(picked)} indices from activations",
@@ -708,8 +713,12 @@ def gather(cx: Converter, node: Node) -> None:
         reshaped(cx, node, kept.value, [d for i, d in enumerate(data.dims) if i != axis])
         return
     consts = constant_inputs(cx, node)
-    if consts is None:
-        raise NodeFailure("Gather of a large stored tensor", expected="a gather on shapes or small constants")
+    if consts is None:  # stored tensors whose values are not read (a position-bias table and its index)
+        indices = cx.input(node, 1)
+        axis = fold(lambda: V.norm_axis(axis, len(data.dims)))  # type: ignore[union-attr]
+        dims = data.dims[:axis] + indices.dims + data.dims[axis + 1 :]  # type: ignore[union-attr]
+        cx.set(node, Weight(dims, data.floating, data.sources, node.outputs[0]))  # type: ignore[union-attr]
+        return
     cx.set(node, fold(lambda: V.gather(consts[0], consts[1], axis)))
 
 
@@ -726,6 +735,22 @@ def expand(cx: Converter, node: Node) -> None:
         cx.emit(node, "identity", {}, [value], value.dims, value.axes)  # type: ignore[union-attr]
     else:
         raise NodeFailure("Expand of an activation", expected="an Expand on constants (costcalc has no kind for it)")
+
+
+@handles("ScatterND")
+def scatter_nd(cx: Converter, node: Node) -> None:
+    if has_act(cx, node):
+        raise NodeFailure(
+            "ScatterND on activations", expected="a ScatterND on constants (costcalc has no scatter kind)"
+        )
+    reduction = cx.string(node, "reduction", "none")
+    consts = constant_inputs(cx, node)
+    if consts is None:  # a constant too large to hold (or not decodable): its dims are the data's
+        data = cx.input(node, 0)
+        sources = frozenset().union(*(cx.values[n].sources for n in node.inputs if n))  # type: ignore[union-attr]
+        cx.set(node, Weight(data.dims, data.floating, sources, node.outputs[0]))  # type: ignore[union-attr]
+        return
+    cx.set(node, fold(lambda: V.scatter_nd(consts[0], consts[1], consts[2], reduction)))
 
 
 # ---------------------------------------------------------------- convolutions and matrix products
@@ -967,6 +992,47 @@ def matmul_acts(cx: Converter, node: Node, a: Act, b: Act, transpose_b: bool = F
     params = {"transpose_b": True} if transpose_b else {}
     both = a.batched and b.batched
     cx.emit(node, "matmul", params, [a, b], dims, tuple(range(1 if both else 0, len(dims))))
+
+
+@handles("Einsum")
+def einsum(cx: Converter, node: Node) -> None:
+    """An Einsum that is a batched matrix product of two activations (MaxViT's attention: 'BGHID,BGHJD->BGHIJ'),
+    counted as the matmul it is; any other equation is refused, never guessed."""
+    raw = cx.attr(node, "equation", "")
+    equation = (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)).replace(" ", "")
+    refused = NodeFailure(
+        f"Einsum '{equation}'",
+        expected="a batched matrix product of two activations with the batch letters first, in the same order "
+        "(…ik,…kj->…ij or …ik,…jk->…ij)",
+    )
+    if "->" not in equation or "." in equation:
+        raise refused
+    inputs, out = equation.split("->")
+    terms = inputs.split(",")
+    if len(terms) != 2 or len(node.inputs) != 2:
+        raise refused
+    a, b = cx.input(node, 0), cx.input(node, 1)
+    if not (isinstance(a, Act) and isinstance(b, Act)):
+        raise refused
+    ta, tb = terms
+    if len(ta) != a.rank or len(tb) != b.rank or len(ta) < 2 or len(set(ta)) != len(ta) or len(set(tb)) != len(tb):
+        raise refused
+    batch = ta[:-2]
+    if tb[:-2] != batch or out[:-2] != batch or len(out) != len(ta) or len(tb) != len(ta):
+        raise refused
+    i, k = ta[-2:]
+    if out[-2:][0] != i:
+        raise refused
+    j = out[-1]
+    if tb[-2:] == k + j:
+        transpose_b = False
+    elif tb[-2:] == j + k:
+        transpose_b = True
+    else:
+        raise refused
+    if len({i, j, k} | set(batch)) != len(batch) + 3:
+        raise refused
+    matmul_acts(cx, node, a, b, transpose_b=transpose_b)
 
 
 # ---------------------------------------------------------------- normalization
@@ -1372,7 +1438,15 @@ def elementwise(cx: Converter, node: Node) -> None:
             count = Const((), [len(consts)], False)
             cx.set(node, fold(lambda: V.elementwise("Div", [V.cast(total, True), count])))
         elif op in V.BINARY or op == "Where":
-            cx.set(node, fold(lambda: V.elementwise(op, consts)))
+            try:
+                cx.set(node, V.elementwise(op, consts))
+            except V.TooLarge:  # too many values to hold (Swin's attention masks): a tensor of known dims
+                dims = fold(lambda: V.broadcast_dims(*(c.dims for c in consts)))
+                sources = frozenset().union(*(c.sources for c in consts))
+                floating = consts[1].floating if op == "Where" else any(c.floating for c in consts)
+                cx.set(node, Weight(dims, floating and op not in V.COMPARISONS, sources, node.outputs[0]))
+            except FoldError as exc:
+                raise NodeFailure(f"on constants: {exc}") from None
         else:
             raise NodeFailure(f"{node.op_type} on constants", expected="an operator costcalc can evaluate")
         return
@@ -1433,11 +1507,32 @@ def elementwise(cx: Converter, node: Node) -> None:
             params["value"] = _scalar(cx.decode(operand, node, "operand").values[0])
         except NodeFailure:
             pass
-    if count > 1:
-        params["learned"] = True  # a stored tensor of several values: counted as parameters (deployed)
+    # a stored tensor of several values is counted as parameters (deployed); one computed from constants and
+    # stored integers alone (Swin's attention masks, from the input's size) is not
+    learned = count > 1 and any(_is_float(cx.values.get(source)) for source in operand.sources)
+    if learned:
+        params["learned"] = True
+        table = stored_table(cx, operand)
+        if table is not None:
+            params["table"] = list(table)
     act = cx.emit(node, "elementwise", params, acts, dims, axes)
-    if count > 1:
+    if learned:
         cx.used_weight(operand, act.layer)
+
+
+def _is_float(value: Any) -> bool:
+    return value is not None and not isinstance(value, Act) and value.floating
+
+
+def stored_table(cx: Converter, operand: Weight | Const) -> tuple[int, ...] | None:
+    """The stored tensor an operand was gathered from, when it has fewer elements than the operand (Swin's
+    relative position bias: a (2w−1)²×heads table indexed into heads×w²×w²); None when it is the operand."""
+    if len(operand.sources) != 1:
+        return None
+    source = cx.values.get(next(iter(operand.sources)))
+    if source is None or V.elements(source.dims) >= V.elements(operand.dims):
+        return None
+    return source.dims
 
 
 def _scalar(value: Any) -> Any:

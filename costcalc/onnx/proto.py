@@ -88,7 +88,7 @@ def _count(what: str, n: int, limit: int, offset: int) -> None:
 class Tensor:
     """A TensorProto without its data: where the data is, and how to decode it when it is small."""
 
-    __slots__ = ("name", "dims", "dtype", "raw", "typed", "typed_count", "external", "offset", "buf")
+    __slots__ = ("name", "dims", "dtype", "raw", "typed", "typed_count", "external", "span", "offset", "buf")
 
     def __init__(self) -> None:
         self.buf: Buffer = b""  # what the offsets below index (the file, or the slice holding a small message)
@@ -99,6 +99,7 @@ class Tensor:
         self.typed: list[tuple[int, int, int, int]] = []  # (field, wire, a, b) of float_data, int64_data, ...
         self.typed_count = 0
         self.external: str | None = None  # the file holding the data (data_location EXTERNAL)
+        self.span: tuple[int, int | None] = (0, None)  # offset and length of the data in that file
         self.offset = 0  # where the message starts, for error messages
 
     @property
@@ -451,6 +452,10 @@ def read_tensor(buf: Buffer, start: int, end: int) -> Tensor:
     tensor.dims = tuple(dims)
     if location == 1:
         tensor.external = external.get("location", "?")
+        try:
+            tensor.span = (int(external.get("offset", "0")), int(external["length"]) if "length" in external else None)
+        except ValueError:
+            raise WireError(start, f"tensor '{tensor.name}' has an external offset or length that is not a number")
     elif tensor.raw is not None:
         _check_raw_size(tensor)
     return tensor
@@ -550,14 +555,47 @@ class TensorValueError(Exception):
     """A tensor's values cannot be decoded here (too large, external, or an unusual type)."""
 
 
-def tensor_values(buf: Buffer, tensor: Tensor, limit: int = MAX_REPEATED) -> list[Any]:
-    """The elements of a small tensor, row-major, as Python ints, floats or bools."""
+def external_tensor(tensor: Tensor, folder: str | None, limit: int) -> Tensor:
+    """A small tensor kept in an external data file beside the model, read from there (only its own bytes).
+
+    The dynamo exporter keeps even small index tensors outside the model (as_strided's indices); the
+    file must be a plain relative name inside the model's folder, as ONNX's external data rule says.
+    """
+    import os
+
+    location = tensor.external or ""
+    width = DATA_TYPES.get(tensor.dtype, ("", 0, None, False))[1] // 8
+    offset, length = tensor.span
+    unread = f"its data is in the external file '{location}'"
+    if folder is None or tensor.elements > limit or not width:
+        raise TensorValueError(unread + ", which costcalc reads only for small tensors of plain numbers")
+    if os.path.isabs(location) or ".." in location.replace("\\", "/").split("/"):
+        raise TensorValueError(unread + ", a path outside the model's folder, which costcalc does not read")
+    size = tensor.elements * width
+    if length is not None and length != size:
+        raise TensorValueError(unread + f" with a length of {length:,} bytes, expected {size:,}")
+    try:
+        with open(os.path.join(folder, location), "rb") as stream:
+            stream.seek(offset)
+            data = stream.read(size)
+    except OSError as exc:
+        raise TensorValueError(unread + f", which cannot be read: {exc.strerror or exc}") from None
+    if len(data) != size:
+        raise TensorValueError(unread + f", which ends before its {size:,} bytes at offset {offset:,}")
+    copy = Tensor()
+    copy.name, copy.dims, copy.dtype, copy.buf, copy.raw = tensor.name, tensor.dims, tensor.dtype, data, (0, size)
+    return copy
+
+
+def tensor_values(buf: Buffer, tensor: Tensor, limit: int = MAX_REPEATED, folder: str | None = None) -> list[Any]:
+    """The elements of a small tensor, row-major, as Python ints, floats or bools (one in an external data
+    file is read from ``folder``, the model's)."""
     count = tensor.elements
     name = dtype_name(tensor.dtype)
     if count > limit:
         raise TensorValueError(f"it has {count:,} elements, more than the {limit:,} read as a constant")
     if tensor.external is not None:
-        raise TensorValueError(f"its data is in the external file '{tensor.external}', which costcalc does not read")
+        tensor = external_tensor(tensor, folder, limit)
     code = DATA_TYPES.get(tensor.dtype, ("", 0, None, False))[2]
     buf = tensor.buf if tensor.buf else buf
     if tensor.raw is not None:

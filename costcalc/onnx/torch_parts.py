@@ -38,11 +38,18 @@ class Elementwise(nn.Module):
         "bit_shift": "bitwise_left_shift",
     }
 
-    def __init__(self, op: str, operand: tuple | None = None, learned: bool = False, value: float = 1.0) -> None:
+    def __init__(
+        self, op: str, operand: tuple | None = None, learned: bool = False, value: float = 1.0, table: tuple = ()
+    ) -> None:
         super().__init__()
         self.op = op
         self.stored = operand is not None
-        if operand is not None:
+        self.gathered = bool(table)
+        if operand is not None and table:  # a learned table indexed into the operand (Swin's position bias)
+            self.table = nn.Parameter(torch.full(table, float(value)))
+            self.register_buffer("index", torch.arange(torch.Size(operand).numel()) % self.table.numel())
+            self.shape = (1, *operand)
+        elif operand is not None:
             tensor = torch.full((1, *operand), float(value))
             if learned:
                 self.operand = nn.Parameter(tensor)
@@ -51,7 +58,9 @@ class Elementwise(nn.Module):
 
     def forward(self, *xs: torch.Tensor) -> torch.Tensor:
         values = [x.permute(0, 2, 3, 1) if x.dim() == 4 else x for x in xs]
-        if self.stored:
+        if self.gathered:
+            values.append(self.table.reshape(-1)[self.index].reshape(self.shape))
+        elif self.stored:
             values.append(self.operand)
         if self.op == "where":
             out = torch.where(values[0].bool(), values[1], values[2])

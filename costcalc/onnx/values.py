@@ -20,6 +20,10 @@ class FoldError(Exception):
     """A constant computation that cannot be done (bad axes, shapes that do not broadcast...)."""
 
 
+class TooLarge(FoldError):
+    """A constant with more elements than are held: its dims are known, its values are not kept."""
+
+
 class Const:
     """A tensor whose values are known (a shape, axes, scales, a scalar...)."""
 
@@ -98,7 +102,7 @@ def check_size(dims: Sequence[int]) -> None:
     if any(d < 0 for d in dims):
         raise FoldError(f"negative dimension in {list(dims)}")
     if elements(dims) > MAX_ELEMENTS:
-        raise FoldError(f"a constant of {elements(dims):,} elements (more than {MAX_ELEMENTS:,})")
+        raise TooLarge(f"a constant of {elements(dims):,} elements (more than {MAX_ELEMENTS:,})")
 
 
 def strides(dims: Sequence[int]) -> list[int]:
@@ -374,3 +378,50 @@ def reduce(data: Const, op: str, axes: Sequence[int] | None, keepdims: bool) -> 
     dims = out_dims if keepdims else [d for i, d in enumerate(data.dims) if i not in chosen]
     floating = data.floating or op == "ReduceMean"
     return Const(dims, values, floating, data.sources)
+
+
+def scatter_nd(data: Const, indices: Const, updates: Const, reduction: str = "none") -> Const:
+    """ONNX ScatterND: ``data`` with the slices ``indices`` names replaced (or combined) by ``updates``.
+
+    Exporters write it for in-place assignment on a fresh tensor (Swin's attention mask,
+    ``mask[h, w] = n``), so with the input's size fixed the result is a constant.
+    """
+    if not indices.dims:
+        raise FoldError("ScatterND indices must have at least one axis")
+    depth = indices.dims[-1]
+    rank = len(data.dims)
+    if depth > rank:
+        raise FoldError(f"ScatterND indices of depth {depth} for data of rank {rank}")
+    slice_dims = data.dims[depth:]
+    expected = tuple(indices.dims[:-1]) + tuple(slice_dims)
+    if tuple(updates.dims) != expected:
+        raise FoldError(f"ScatterND updates of dims {list(updates.dims)}, expected {list(expected)}")
+    inner = elements(slice_dims)
+    data_strides = strides(data.dims[:depth])
+    values = list(data.values)
+    combine: Callable[[Any, Any], Any] | None = {
+        "none": None,
+        "add": operator.add,
+        "mul": operator.mul,
+        "max": max,
+        "min": min,
+    }.get(reduction, None)
+    if reduction not in ("none", "add", "mul", "max", "min"):
+        raise FoldError(f"ScatterND reduction '{reduction}'")
+    for k in range(elements(indices.dims[:-1])):
+        index = indices.values[k * depth : (k + 1) * depth]
+        offset = 0
+        for i, (x, size, stride) in enumerate(zip(index, data.dims, data_strides)):
+            if not -size <= x < size:
+                raise FoldError(f"ScatterND index {x} out of range for axis {i} of size {size}")
+            offset += (x + size if x < 0 else x) * stride
+        start = offset * inner
+        chunk = updates.values[k * inner : (k + 1) * inner]
+        if combine is None:
+            values[start : start + inner] = chunk
+        else:
+            values[start : start + inner] = [combine(a, b) for a, b in zip(values[start : start + inner], chunk)]
+    floating = data.floating or updates.floating
+    if floating:
+        values = [float(v) for v in values]
+    return Const(data.dims, values, floating, data.sources | indices.sources | updates.sources)
