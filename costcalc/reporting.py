@@ -160,6 +160,7 @@ class Report:
     input_note: str = ""  # where the input size came from, when not the spec's own
     convention: Any = None  # a peer tool's figures (costcalc.conventions.count.PeerCount) when asked for
     hardware: HardwareView | None = None  # --device, --weights-dtype, --activations-dtype
+    source_facts: tuple[Fact, ...] = ()  # what an ONNX file lets costcalc name about its params
 
     # ---------------------------------------------------------------- what the tables show
 
@@ -248,6 +249,15 @@ class Report:
     @cached_property
     def sections(self) -> tuple[Section, ...]:
         out = [Section("totals", "Totals", self._totals())]
+        if self.source_facts:
+            out.append(
+                Section(
+                    "onnx",
+                    "Params the ONNX file shows",
+                    self.source_facts,
+                    "Params above is costcalc's count on the graph as exported; these are what else the file shows",
+                )
+            )
         if self.convention is not None:
             from .conventions import in_report
 
@@ -561,12 +571,24 @@ def build_report(
         input_note,
         peer,
         hardware_of(graph, settings, options, spec) if options.hardware else None,
+        onnx_param_facts(spec, analysis),
     )
     if not options.budgets:
         return draft
     from dataclasses import replace
 
     return replace(draft, budgets=tuple(budget_checks(draft, options.budgets)))
+
+
+def onnx_param_facts(spec: Spec | None, analysis: Analysis) -> tuple[Fact, ...]:
+    """The parameter counts an ONNX model's file names (as stored, before folding...), each with its rule."""
+    info = getattr(spec, "onnx", None)
+    if info is None:
+        return ()
+    from .onnx.params import param_figures
+
+    figures = param_figures(info, analysis.totals.params, analysis.totals.non_trainable)
+    return tuple(Fact(f.key, f.label, f.value, "count", f.note) for f in figures)
 
 
 def hardware_of(graph: Graph, settings: Settings, options: Options, spec: Spec | None) -> HardwareView:

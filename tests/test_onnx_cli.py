@@ -185,3 +185,30 @@ def test_gelu_decomposed_imports_as_its_operations(tmp_path):
     assert invoke("import", str(path), "-o", str(out)).exit_code == 0
     assert totals_of(str(out))["other_ops"] == 5 * 8
     assert "value: 1.41421354" in out.read_text()
+
+
+def test_the_params_an_onnx_file_names_are_in_every_format(tmp_path):
+    """A conv whose weights TorchScript computed (onnx::Conv_N: a batch norm of 8 channels folded in):
+    graph 8·27 + 8 + 10·8 + 10 = 314 params; before folding − 8 folded biases + 16 γ, β = 322."""
+    nodes = [
+        helper.make_node("Conv", ["x", "onnx::Conv_5", "onnx::Conv_6"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("GlobalAveragePool", ["c"], ["g"], name="/gap/GlobalAveragePool"),
+        helper.make_node("Flatten", ["g"], ["f"], name="/flatten/Flatten"),
+        helper.make_node("Gemm", ["f", "W2", "B2"], ["y"], name="/fc/Gemm", transB=1),
+    ]
+    inits = [weight("onnx::Conv_5", 8, 3, 3, 3), weight("onnx::Conv_6", 8), weight("W2", 10, 8), weight("B2", 10)]
+    path = save(model(nodes, [("x", [1, 3, 8, 8])], ["y"], inits), tmp_path / "folded.onnx")
+    expected = {"params_stored": 314, "params_graph": 314, "params_framework": 322}
+    data = json.loads(invoke("analyze", str(path), "-f", "json").stdout)
+    assert data["totals"]["params"] == 314
+    assert {k: data["onnx"][k] for k in expected} == expected
+    assert "batch norms folded" in data["onnx"]["notes"]["params_graph"]
+    rows = {r.split(",")[1]: r.split(",")[-1] for r in invoke("analyze", str(path), "-f", "csv").stdout.splitlines()}
+    assert {k: int(rows[f"onnx.{k}"]) for k in expected} == expected
+    labels = {"params_stored": "Params as stored", "params_framework": "Params before folding"}
+    for fmt in ("table", "markdown", "latex", "html"):
+        text = invoke("analyze", str(path), *(["-f", fmt] if fmt != "table" else [])).stdout
+        for key, label in labels.items():
+            assert label in text and str(expected[key]) in text, (fmt, key)
+    # a spec that is not an ONNX file has no such section
+    assert "onnx" not in json.loads(invoke("analyze", "lenet5", "-f", "json").stdout)

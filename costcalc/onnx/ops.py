@@ -777,8 +777,9 @@ def folded_norm(
     """Record an exporter's batch norm folded into this layer, where the file shows it.
 
     The dynamo exporter says so in the node's metadata, and keeps the name of a bias the layer had
-    of its own (…bias); the TorchScript exporter names the tensors it computes onnx::Conv_N, which
-    says a batch norm was folded in but not whether the conv had a bias before (assumed not).
+    of its own (…bias); the TorchScript exporter names the tensors it computes onnx::Conv_N, and
+    tf2onnx …_weights_fused_bn and …_bias_fused_bn, which say a batch norm was folded in but not
+    whether the conv had a bias before (assumed not).
     """
     rule = node.metadata.get("pkg.onnxscript.rewriter.rule_name", "")
     count = V.elements(bias.dims) if bias is not None else 0
@@ -790,6 +791,14 @@ def folded_norm(
         cx.folded.append(FoldedNorm(layer, channels, count, evidence, own))
     elif isinstance(weight, Weight) and weight.name.startswith(f"onnx::{node.op_type}_") and count:
         evidence = f"weights named onnx::{node.op_type}_N (the TorchScript exporter's names for tensors it computed)"
+        cx.folded.append(FoldedNorm(layer, channels, count, evidence, None))
+    elif (
+        isinstance(weight, Weight)
+        and weight.name.endswith("_weights_fused_bn")
+        and bias_name.endswith("_bias_fused_bn")
+    ):
+        # tf2onnx's back-to-back optimizer names the conv's new weights and bias so when it folds a batch norm
+        evidence = "weights and biases named …_weights_fused_bn, …_bias_fused_bn (tf2onnx folding a batch norm)"
         cx.folded.append(FoldedNorm(layer, channels, count, evidence, None))
 
 

@@ -103,6 +103,8 @@ def report_dict(report: Report) -> dict[str, Any]:
                 **{f.key: f.value for f in section.facts},
                 "rules": {f.key: f.note for f in section.facts},
             }
+        elif section.key == "onnx":
+            data["onnx"] = {**section_dict(section), "notes": {f.key: f.note for f in section.facts}}
         elif section.key == "training" and report.training is not None:
             cost = report.training
             data["training"] = {
@@ -141,6 +143,10 @@ def report_dict(report: Report) -> dict[str, Any]:
     return data
 
 
+def _section(report: Report, key: str) -> Section:
+    return next(s for s in report.sections if s.key == key)
+
+
 def comparison_dict(comparison: ComparisonReport) -> dict[str, Any]:
     reports, labels = comparison.reports, comparison.labels
     totals_keys = [f.key for f in reports[0].sections[0].facts]
@@ -151,7 +157,7 @@ def comparison_dict(comparison: ComparisonReport) -> dict[str, Any]:
         "totals": {key: [r.fact(key).value for r in reports] for key in totals_keys},
     }
     if all(r.hardware is not None for r in reports):
-        keys = [f.key for f in reports[0].sections[-1].facts]
+        keys = [f.key for f in _section(reports[0], "hardware").facts]
         out["hardware"] = {key: [r.fact(f"hardware.{key}").value for r in reports] for key in keys}
     if len(reports) == 2:
         out["second_vs_first"] = {}
@@ -164,7 +170,7 @@ def comparison_dict(comparison: ComparisonReport) -> dict[str, Any]:
                 "difference": relation.difference,
                 "words": relation.words(words),
             }
-        hardware = [r.sections[-1] for r in reports if r.hardware is not None]
+        hardware = [_section(r, "hardware") for r in reports if r.hardware is not None]
         if len(hardware) == len(reports):
             for fact in hardware[0].facts:
                 if fact.unit != "text":

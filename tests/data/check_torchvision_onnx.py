@@ -47,7 +47,9 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     failed = False
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}")
-    print(f"{'model':22} {'exporter':11} {'MACs (PyTorch)':>16} {'MACs (costcalc)':>16} {'params':>12} {'Δ params':>10}")
+    print(
+        f"{'model':22} {'exporter':11} {'MACs (PyTorch)':>16} {'MACs (costcalc)':>16} {'params':>12} {'Δ params':>10}"
+    )
     for item in args.models:
         name, _, size = item.partition("@")
         size = int(size or 224)
