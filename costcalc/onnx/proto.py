@@ -567,7 +567,9 @@ def external_tensor(tensor: Tensor, folder: str | None, limit: int) -> Tensor:
     width = DATA_TYPES.get(tensor.dtype, ("", 0, None, False))[1] // 8
     offset, length = tensor.span
     unread = f"its data is in the external file '{location}'"
-    if folder is None or tensor.elements > limit or not width:
+    if folder is None:
+        raise TensorValueError(unread + ", and the model was not read from a file whose folder could hold it")
+    if tensor.elements > limit or not width:
         raise TensorValueError(unread + ", which costcalc reads only for small tensors of plain numbers")
     if os.path.isabs(location) or ".." in location.replace("\\", "/").split("/"):
         raise TensorValueError(unread + ", a path outside the model's folder, which costcalc does not read")
