@@ -71,3 +71,55 @@ def test_printed_numbers_are_the_analysis_and_formulas_hold(name):
             for formula, number in re.findall(r"would cost (.*?) = ([\d,]+) MACs", line):
                 assert value_of(formula) == int(number.replace(",", "")), (layer.name, line)
         assert printed == {key: getattr(layer, key) for key in FIGURES.values()}, layer.name
+
+
+def test_each_kinds_formula_and_its_words_as_printed(write_spec):
+    """The text itself, worked out by hand for a small net (the numbers and the words each kind uses for
+    them): softmax 4·4 positions × (3·3 − 1); conv_transpose (4 − 1)·1 + 2 = 5 rows, each of 4·4·3 input
+    elements times 2·2·2; separable depthwise 3·3·2·3·3 = 162 + pointwise 3·3·2·2 = 36."""
+    path = write_spec(
+        "input: [4, 4, 3]\nlayers:\n"
+        "  - {kind: softmax, name: s}\n"
+        "  - {kind: prelu, name: p}\n"
+        "  - {kind: clip, name: c, min: 0, max: 2}\n"
+        "  - {kind: layer_scale, name: g}\n"
+        "  - {kind: elementwise, name: e, op: add, operand: [3], learned: true}\n"
+        "  - {kind: conv_transpose, name: t, filters: 2, kernel: 2}\n"
+        "  - {kind: separable_conv, name: sp, filters: 2, kernel: 3}\n"
+    )
+    result = CliRunner().invoke(app, ["explain", str(path)], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    expected = """\
+s  (softmax)  4×4×3 from 'input' → 4×4×3
+  other ops: 4·4·(3·3 − 1) (softmax: C exps, C − 1 adds, C divides) = 128
+
+p  (prelu)  4×4×3 from 's' → 4×4×3
+  params: 3 (slopes) = 3
+  other ops: 2·4·4·3 (prelu: x if x > 0 else a_c·x) = 96
+
+c  (clip)  4×4×3 from 'p' → 4×4×3
+  other ops: 2·4·4·3 (clip: a comparison per bound) = 96
+
+g  (layer_scale)  4×4×3 from 'c' → 4×4×3
+  params: 3 (γ per channel) = 3
+  other ops: 4·4·3 (γ·x) = 48
+
+e  (elementwise)  4×4×3 from 'g' → 4×4×3
+  params: 3 (stored operand) = 3
+  other ops: 4·4·3 (add: a + b) = 48
+
+t  (conv_transpose)  4×4×3 from 'e' → 5×5×2
+  output height: (4 − 1)·1 − (0 + 0) + 2 + 0 = 5
+  output width: (4 − 1)·1 − (0 + 0) + 2 + 0 = 5
+  MACs: 4·4·3 (input elements) × 2·2·2 (multiplies per input) = 384
+  params: 3·2·2·2 + 2 (bias) = 26
+  other ops: 5·5·2 (bias adds) = 50
+
+sp  (separable_conv)  5×5×2 from 't' → 3×3×2
+  output height: ⌊(5 − 3) / 1⌋ + 1 = 3
+  output width: ⌊(5 − 3) / 1⌋ + 1 = 3
+  MACs: 3·3·2·3·3 (depthwise) + 3·3·2·2 (pointwise) = 198
+  params: 3·3·2 + 2·2 + 2 (bias) = 24
+  other ops: 3·3·2 (bias adds) = 18
+"""
+    assert expected in result.stdout

@@ -96,3 +96,20 @@ def test_refusals_are_fast():
         with pytest.raises(SpecError):
             evaluate(text, SCOPE)
     assert time.perf_counter() - start < 1.0  # a guard against evaluating the power, not a benchmark
+
+
+def test_the_function_factories_themselves():
+    """min/max and the divisions are built once, at import (tests/mutation/equivalent.md: a mutation tool
+    that forks after the import never runs a mutated factory unless a test calls it)."""
+    import operator
+
+    from costcalc.expressions import _divide, _extreme, _Fail, kind_of
+
+    assert _extreme(max)(3, 5) == 5 and _extreme(min)((4, 2, 9)) == 2
+    with pytest.raises(_Fail, match="^the word 'a' is not a number$"):
+        _extreme(max)("a", 1)
+    assert _divide(operator.floordiv)(7, 2) == 3
+    with pytest.raises(_Fail, match="^division by zero$"):
+        _divide(operator.truediv)(1, 0)
+    # a long word is quoted to 40 characters, the last an ellipsis
+    assert kind_of("w" * 50) == "the word '" + "w" * 39 + "…'"

@@ -214,3 +214,13 @@ def test_activation_factory():
         assert kind.fusable and kind.in_place
     finally:
         KINDS.pop("probe_act", None)
+
+
+def test_a_param_keeps_its_converter_and_the_norms_affine_factory():
+    from costcalc.layers.base import boolean
+    from costcalc.layers.normalization import affine
+
+    param = Param(boolean, True, "a switch")
+    assert param.convert is boolean and param.default is True and param.doc == "a switch"
+    made = affine(False)
+    assert (made.convert, made.default, made.doc) == (boolean, False, "learn a scale γ and a shift β per channel")

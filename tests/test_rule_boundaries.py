@@ -662,3 +662,131 @@ def test_normalizations_over_one_value_are_refused(run_spec):
     assert "layer 'g'" in message and "group_norm of 1×1×4 in 4 groups" in message
     assert one_layer(run_spec, (1, 1, 4), "{kind: group_norm, groups: 2}").output == (1, 1, 4)
     assert "in 3 groups" in refused(run_spec, "input: [3]\nlayers:\n  - {kind: group_norm, groups: 3}\n")
+
+
+# ---------------------------------------------------------------- survivors of the sampled mutation run
+# (tests/mutation/sample.py, 15% of each file's mutants): each test names the wrong rule it catches.
+
+
+def test_channel_functions_count_per_position_of_a_rank_3_tensor(run_spec):
+    # 2×3×5: 6 positions of 5 channels. softmax 6·(3·5 − 1) = 84; log softmax 6·3·5 = 90; hardmax 6·4 = 24
+    # (positions from out[:-2] would give 2; channels from out[1] 3)
+    analysis = run_spec(
+        "input: [2, 3, 5]\nlayers:\n"
+        "  - {kind: softmax, name: s, input: input}\n"
+        "  - {kind: log_softmax, name: l, input: input}\n"
+        "  - {kind: hardmax, name: h, input: input}\n"
+        "  - {kind: add, inputs: [s, l, h]}\n"
+    )
+    assert [layer(analysis, n).other_ops for n in "slh"] == [84, 90, 24]
+
+
+def test_elementwise_where_and_mean_of_three_inputs(run_spec):
+    # 4×4×2 = 32 elements: where picks once per element (32); mean adds 2 and divides once (3·32 = 96);
+    # add of three: 2 adds per element (64)
+    analysis = run_spec(
+        "input: [4, 4, 2]\nlayers:\n"
+        "  - {kind: relu, name: a}\n"
+        "  - {kind: sigmoid, name: b, input: input}\n"
+        "  - {kind: elementwise, name: w, op: where, inputs: [input, a, b]}\n"
+        "  - {kind: elementwise, name: m, op: mean, inputs: [input, a, b]}\n"
+        "  - {kind: elementwise, name: s, op: add, inputs: [w, m, b]}\n"
+    )
+    assert [layer(analysis, n).other_ops for n in "wms"] == [32, 96, 64]
+
+
+def test_a_batched_matmul_and_one_of_a_vector(run_spec):
+    # 3×4×5 by its own transpose: 3 batches of 4×4 outputs, 5 multiplies each = 240 MACs
+    out = one_layer(run_spec, (3, 4, 5), "{kind: matmul, inputs: [input, input], transpose_b: true}")
+    assert (out.output, out.macs) == ((3, 4, 4), 240)
+    # a 1×5 matrix by a vector of 5: refused (both inputs need rank 2), never a crash
+    text = refused(
+        run_spec,
+        "input: [5]\nlayers:\n  - {kind: reshape, name: r, shape: [1, 5]}\n  - {kind: matmul, inputs: [r, input]}\n",
+    )
+    assert "inputs of rank 2 or more" in text
+
+
+def test_pad_widths_and_the_wrap_boundary(run_spec):
+    # reflect [top 1, bottom 2, left 3, right 0] on 5×6×2: 8×9×2
+    out = one_layer(run_spec, (5, 6, 2), "{kind: pad, padding: [1, 2, 3, 0], mode: reflect}")
+    assert out.output == (8, 9, 2)
+    # wrap may take the whole width once (PyTorch's circular padding: pad ≤ size); reflect may not (pad < size)
+    assert one_layer(run_spec, (5, 6, 2), "{kind: pad, padding: [0, 0, 6, 0], mode: wrap}").output == (5, 12, 2)
+    for mode, left in (("wrap", 7), ("reflect", 6)):
+        text = refused(
+            run_spec, f"input: [5, 6, 2]\nlayers:\n  - {{kind: pad, padding: [0, 0, {left}, 0], mode: {mode}}}\n"
+        )
+        assert "padding smaller than the image" in text, mode
+
+
+def test_an_adaptive_pool_reads_height_and_width_apart():
+    # 8×6 to 2×3: windows of 8/2 = 4 rows and 6/3 = 2 columns, jumps 4 and 2 (height read as width: 3, 3)
+    fields = rf_of("input: [8, 6, 1]\nlayers:\n  - {kind: adaptive_avg_pool, name: p, output: [2, 3]}\n")
+    assert fields["p"].size == (4, 2) and fields["p"].jump == (4, 2)
+
+
+def test_a_norm_over_every_position_after_a_non_square_field():
+    # conv [3, 1] on 8×6: 6×6 outputs, each seeing 3×1 pixels; a group norm then sees the whole 8×6 input
+    # from every position: hi = (2 + 5, 0 + 5), size 8×6 (the width's last from the height's: 6×6)
+    fields = rf_of(
+        "input: [8, 6, 2]\nlayers:\n"
+        "  - {kind: conv, name: c, filters: 2, kernel: [3, 1]}\n"
+        "  - {kind: group_norm, name: g, groups: 1}\n"
+    )
+    assert fields["c"].size == (3, 1) and fields["c"].grid == (6, 6)
+    assert fields["g"].size == (8, 6) and fields["g"].whole
+
+
+def rf_of(text: str) -> dict:
+    graph = build_graph(parse_spec(text, "net.yaml"))
+    return {node.name: field for node, field in zip(graph.nodes, receptive_fields(graph))}
+
+
+def test_a_pool_padding_error_writes_four_values_when_they_differ(run_spec):
+    # [1, 1, 0, 2]: top = bottom but left ≠ right, so it cannot be written as [h, w]
+    text = refused(run_spec, "input: [8, 8, 1]\nlayers:\n  - {kind: max_pool, kernel: 2, padding: [1, 1, 0, 2]}\n")
+    assert "padding [1, 1, 0, 2] exceeds half the 2×2 pool window" in text
+
+
+def kernels_read(analysis_graph, name):
+    from costcalc.layers import KINDS
+
+    graph, shapes = analysis_graph
+    node = next(n for n in graph.nodes if n.name == name)
+    return KINDS[node.kind].access(node.params, [shapes[i] for i in node.inputs], node.shape).weights
+
+
+def graph_of(text):
+    graph = build_graph(parse_spec(text, "net.yaml"))
+    return graph, [n.shape for n in graph.nodes]
+
+
+def test_the_kernels_the_hardware_view_reads():
+    # conv_transpose kernel [3, 2], 4 → 6 channels: 4·3·2·6 = 144 weights for 6 output channels;
+    # separable 3×3 with multiplier 2 on 4 channels: depthwise 3·3·8 = 72 (8 channels), pointwise 8·5 = 40
+    g = graph_of(
+        "input: [5, 5, 4]\nlayers:\n"
+        "  - {kind: conv_transpose, name: t, filters: 6, kernel: [3, 2]}\n"
+        "  - {kind: separable_conv, name: s, input: input, filters: 5, kernel: 3, multiplier: 2}\n"
+    )
+    assert kernels_read(g, "t") == ((144, 6),)
+    assert kernels_read(g, "s") == ((72, 8), (40, 5))
+
+
+def test_the_separable_identity_of_a_strided_pair():
+    # 8×8×4, depthwise 3×3 stride 2 → 4×4×4, pointwise to 16: a standard 3×3 stride-2 conv would cost
+    # 4·4·16 · 9·4 = 9,216 MACs; depthwise 576 + pointwise 1,024 = 1,600 = 1/16 + 1/9 of it
+    from costcalc.analysis import analyze
+    from costcalc.explain import insights
+
+    graph = build_graph(
+        parse_spec(
+            "input: [8, 8, 4]\nlayers:\n"
+            "  - {kind: depthwise_conv, name: dw, kernel: 3, stride: 2, padding: 1}\n"
+            "  - {kind: conv, name: pw, filters: 16, kernel: 1}\n",
+            "net.yaml",
+        )
+    )
+    notes = insights(analyze(graph), graph)["dw"]
+    assert any("9,216" in n and "576 + 1,024 = 1,600" in n for n in notes), notes

@@ -168,3 +168,19 @@ def test_many_distinct_graphs_and_the_dtype():
     # input n·n·1 and conv output n·n·2 held together: 3·n² elements, 2 bytes each
     assert [v.peak_bytes for v in variants] == [2 * 3 * n * n for n in range(1, 71)]
     assert variants[-1].totals.macs == 70 * 70 * 2  # 1×1 conv: n² positions × 2 filters × 1 input channel
+
+
+def test_a_fractional_amount_is_refused_in_the_budgets_own_words():
+    with pytest.raises(BudgetError) as caught:
+        parse_amount("0.1B", budget("--max-param-bytes"))
+    assert str(caught.value) == (
+        "--max-param-bytes '0.1B' is 0.1 bytes, not a whole number; write a whole number of bytes (e.g. 0) "
+        "or a unit that gives one"
+    )
+    assert parse_amount("2.5K", budget("--max-macs")) == 2500  # a fraction with a unit that makes it whole
+    with pytest.raises(BudgetError) as caught:
+        parse_amount("1.25", budget("--max-macs"))
+    assert str(caught.value) == (
+        "--max-macs '1.25' is 1.25 MACs, not a whole number; write a whole number of MACs (e.g. 1) "
+        "or a unit that gives one"
+    )

@@ -139,6 +139,84 @@ CASES = [
         "layers:\n  - {kind: b, name: stage}\n",
         "net.yaml:5:9: error: layer 'stage.c': kernel 9×9 does not fit input 8×8",
     ),
+    # the exact words of each rule's refusal, and where it points (mutants of these messages survived)
+    (
+        "choice input that cannot be evaluated, at its input: line",
+        'input: [8, 8, 3]\nlayers:\n  - kind: relu\n    name: a\n  - kind: relu\n    name: b\n    input: "a if nope else a"\n',
+        "net.yaml:7:12: error: layer 'b': input: cannot evaluate 'a if nope else a': name 'nope' is not defined "
+        "(defined here: a, b, in_channels, in_height, in_width, input)",
+    ),
+    (
+        "choice input that gives a number, at its inputs: line",
+        'input: [8, 8, 3]\nlayers:\n  - kind: relu\n    name: a\n  - kind: add\n    name: c\n    inputs: ["1 if true else a", a]\n',
+        "net.yaml:7:13: error: layer 'c': input '1 if true else a' gives the number 1; expected the name of a layer "
+        "in the same list, or 'input'",
+    ),
+    (
+        "a table row's value, at the for: line",
+        "input: [8, 8, 3]\nvars:\n  rows: [{filters: 4}, {filters: 0}]\nlayers:\n  - kind: conv\n    name: c\n"
+        "    kernel: 1\n    for: rows\n",
+        "net.yaml:8:10: error: layer 'c.1': filters: got 0; expected a whole number ≥ 1",
+    ),
+    (
+        "transposed conv output padding",
+        "input: [4, 4, 3]\nlayers:\n  - {kind: conv_transpose, name: t, filters: 2, kernel: 3, stride: 2, output_padding: 2}\n",
+        "net.yaml:3:5: error: layer 't': output_padding 2 is not smaller than stride 2 or dilation 1; "
+        "expected output_padding < max(stride, dilation)\n  input: 4×4×3 from 'input'",
+    ),
+    (
+        "transposed conv padding larger than its output",
+        "input: [2, 2, 3]\nlayers:\n  - {kind: conv_transpose, name: t, filters: 2, kernel: 2, padding: 2}\n",
+        "net.yaml:3:5: error: layer 't': padding 2 removes the whole output (it would be -1×-1); "
+        "expected less padding\n  input: 2×2×3 from 'input'",
+    ),
+    (
+        "elementwise of one input",
+        "input: [4, 4, 3]\nlayers:\n  - {kind: elementwise, name: e, op: add}\n",
+        "net.yaml:3:5: error: layer 'e': add of one input and no stored operand; expected two or more inputs, "
+        "or operand: / value:\n  input: 4×4×3 from 'input'",
+    ),
+    (
+        "learned without an operand",
+        "input: [4, 4, 3]\nlayers:\n  - {kind: elementwise, name: e, op: add, inputs: [input, input], learned: true}\n",
+        "net.yaml:3:5: error: layer 'e': learned: true without a stored operand; expected operand: [shape] or value:"
+        "\n  input: 4×4×3 from 'input', 4×4×3 from 'input'",
+    ),
+    (
+        "an operand of 65 numbers",
+        "input: [4, 4, 3]\nlayers:\n  - {kind: elementwise, name: e, op: add, operand: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}\n",
+        "net.yaml:3:52: error: layer 'e': operand: got a list of 65; expected at most 64 numbers",
+    ),
+    (
+        "reflect padding as wide as the image",
+        "input: [5, 6, 2]\nlayers:\n  - {kind: pad, name: p, padding: [0, 0, 6, 0], mode: reflect}\n",
+        "net.yaml:3:5: error: layer 'p': reflect padding [0, 0, 6, 0] of a 5×6 image; expected padding smaller "
+        "than the image\n  input: 5×6×2 from 'input'",
+    ),
+    (
+        "a stored tensor joined along a missing axis",
+        "input: [20]\nlayers:\n  - {kind: reshape, name: r, shape: [4, 5]}\n  - {kind: concat_stored, name: t, axis: 3, size: 1}\n",
+        "net.yaml:4:5: error: layer 't': axis 3 of a 4×5 input; expected an axis from 0 to 1\n  input: 4×5 from 'r'",
+    ),
+    (
+        "pixel shuffle of channels that do not divide",
+        "input: [4, 4, 6]\nlayers:\n  - {kind: pixel_shuffle, name: u, factor: 2}\n",
+        "net.yaml:3:5: error: layer 'u': 6 channels are not a multiple of r² = 4; expected channels divisible by 4"
+        "\n  input: 4×4×6 from 'input'",
+    ),
+    (
+        "instance norm after a global pool",
+        "input: [4, 4, 6]\nlayers:\n  - {kind: global_avg_pool, name: g}\n  - {kind: instance_norm, name: n}\n",
+        "net.yaml:4:5: error: layer 'n': instance_norm of a 1×1 input: each channel's mean and variance would be of "
+        "one value; expected an input of more than one position (normalise before the global pool)"
+        "\n  input: 1×1×6 from 'g'",
+    ),
+    (
+        "matmul of a matrix by a vector",
+        "input: [5]\nlayers:\n  - {kind: reshape, name: r, shape: [1, 5]}\n  - {kind: matmul, name: m, inputs: [r, input]}\n",
+        "net.yaml:4:5: error: layer 'm': matmul of 1×5 and 5; expected inputs of rank 2 or more"
+        "\n  input: 1×5 from 'r', 5 from 'input'",
+    ),
 ]
 
 
@@ -148,7 +226,7 @@ def test_error_is_located_and_explained(write_spec, text, expected):
 
 
 def test_error_inside_a_block_says_where_the_block_is_used(write_spec):
-    message = error_of(write_spec, CASES[-1][1])
+    message = error_of(write_spec, next(c[1] for c in CASES if c[0] == "error inside a block names the use"))
     assert "block 'b' used as 'stage' at net.yaml:7:5" in message
     assert "input: 8×8×3 from 'input'" in message
 

@@ -154,3 +154,43 @@ layers:
     assert build_graph(spec, cache=cache).nodes[-1].shape == (4, 4, 1)
     with pytest.raises(Exception, match="got the boolean true"):
         build_graph(spec, {"w": "true"}, cache=cache)
+
+
+def test_values_are_indexed_across_their_parts():
+    # a single, a range and a stepped range: 7 | 1, 2, 3 | 10, 20, 30 (whole numbers written out, not 1E+1)
+    values = expand_values("7,1..3,10..30..10", "--set x")
+    assert len(values) == 7
+    assert [values[i] for i in range(7)] == ["7", "1", "2", "3", "10", "20", "30"]
+    assert values[-1] == "30" and values[2:5] == ["2", "3", "10"]
+    assert expand_values("0..200..100", "--set x")[1:] == ["100", "200"]
+    with pytest.raises(IndexError):
+        values[7]
+
+
+def test_the_value_limit_counts_every_part():
+    # two ranges of 600,000 are each within the limit, together over it
+    with pytest.raises(SweepError, match=r"^--set x: more than 1,000,000 values$"):
+        expand_values("1..600000,1..600000", "--set x")
+
+
+def test_jobs_outside_1_to_256_are_refused():
+    from costcalc.sources import load_spec
+
+    spec = load_spec("lenet5")
+    for jobs in (0, 257):
+        with pytest.raises(SweepError, match=rf"^--jobs {jobs}: expected a whole number from 1 to 256$"):
+            list(sweep(spec, axes_from([], [], ["1,2"]), jobs=jobs))
+
+
+def test_zip_refusals_in_their_own_words():
+    from costcalc.sweep import Axis, zip_axes
+
+    axes = [Axis("a", ["1", "2"]), Axis("b", ["1", "2", "3"])]
+    with pytest.raises(SweepError, match=r"^--zip a: name two or more swept axes to step together$"):
+        zip_axes(axes, [["a"]])
+    with pytest.raises(SweepError, match=r"^--zip: 'c' is not swept; swept: a, b$"):
+        zip_axes(axes, [["a", "c"]])
+    with pytest.raises(SweepError, match=r"^--zip: 'c' is not swept; swept: nothing$"):
+        zip_axes([], [["c", "d"]])
+    with pytest.raises(SweepError, match=r"^--zip a,b: the axes have different numbers of values \(a 2, b 3\)$"):
+        zip_axes(axes, [["a", "b"]])

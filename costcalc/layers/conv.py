@@ -28,7 +28,7 @@ from .base import (
     register,
     spatial,
 )
-from .windows import SlidingWindow
+from .windows import SlidingWindow, fmt_padding
 
 WINDOW_PARAMS: dict[str, Param] = {
     "kernel": Param(positive_pair, doc="kernel size f: one number or [h, w]"),
@@ -240,7 +240,7 @@ class ConvTranspose(Convolution):
             sizes.append((size - 1) * s - cut + reach + extra)
         if min(sizes) < 1:
             raise SpecError(
-                f"padding {g.padding} removes the whole output ({sizes[0]}×{sizes[1]})",
+                f"padding {fmt_padding(g.padding)} removes the whole output (it would be {sizes[0]}×{sizes[1]})",
                 expected="less padding",
             )
         return (sizes[0], sizes[1], p["filters"])

@@ -455,7 +455,9 @@ def read_tensor(buf: Buffer, start: int, end: int) -> Tensor:
         try:
             tensor.span = (int(external.get("offset", "0")), int(external["length"]) if "length" in external else None)
         except ValueError:
-            raise WireError(start, f"tensor '{tensor.name}' has an external offset or length that is not a number") from None
+            raise WireError(
+                start, f"tensor '{tensor.name}' has an external offset or length that is not a number"
+            ) from None
     elif tensor.raw is not None:
         _check_raw_size(tensor)
     return tensor
