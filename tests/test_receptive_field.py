@@ -126,3 +126,22 @@ def test_analyze_rf_in_csv_and_errors():
     assert run("analyze", "vgg16", "--rf", "--by", "kind").exit_code == 2
     mlp = CliRunner().invoke(app, ["analyze", "-", "--rf"], input="input: [10]\nlayers:\n  - {kind: fc, units: 3}\n")
     assert mlp.exit_code == 2 and "no receptive field" in mlp.output
+
+
+def test_padding_layers_shift_the_field_and_a_transposed_conv_spreads_it():
+    # pad [top 1, left 2] then a 3×3 conv: the field is 3×3 starting in the padding at (−1, −2);
+    # zero_pad [1, 2, 3, 4] shifts by top 1, left 3
+    fields = fields_of(
+        "input: [8, 8, 3]\nlayers:\n"
+        "  - {kind: pad, name: p, padding: [1, 0, 2, 0], mode: reflect}\n"
+        "  - {kind: conv, name: c, filters: 2, kernel: 3}\n"
+        "  - {kind: zero_pad, name: z, input: input, padding: [1, 2, 3, 4]}\n"
+        # kernel [3, 2], stride 2, padding [1, 0]: an output reads ⌈3/2⌉ = 2 rows and ⌈2/2⌉ = 1 column of the
+        # input, from (1 − 3 + 1)/2 = −1/2 and (0 − 2 + 1)/2 = −1/2, at half a pixel per output
+        "  - {kind: conv_transpose, name: t, input: input, filters: 2, kernel: [3, 2], stride: 2, padding: [1, 0]}\n"
+    )
+    assert fields["p"].lo == (-1, -2) and fields["p"].size == (1, 1)
+    assert fields["c"].lo == (-1, -2) and fields["c"].size == (3, 3)
+    assert fields["z"].lo == (-1, -3)
+    half = Fraction(1, 2)
+    assert fields["t"].lo == (-half, -half) and fields["t"].size == (2, 1) and fields["t"].jump == (half, half)
