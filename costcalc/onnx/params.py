@@ -70,7 +70,7 @@ def param_figures(info: OnnxInfo, graph_params: int, graph_non_trainable: int) -
                 "Params before folding",
                 graph_params - dropped + restored + removed,
                 f"the framework's count: − {dropped:,} folded biases + {restored:,} batch-norm γ, β "
-                f"(and {restored:,} running mean, variance as non-trainable: {graph_non_trainable + restored:,})"
+                f"(its non-trainable values: {graph_non_trainable + restored:,}, with the running means and variances)"
                 + (f" + {removed:,} all-zero biases the exporter removed" if removed else "")
                 + f"{assumption}; folding recognised by {_evidence(folded)}",
             )

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Mutation testing (mutmut 3) of the counting rules and the language core, measured with the tests that run
-# WITHOUT PyTorch (the torch tier is extra). Not part of CI: a full run takes about an hour on 2 cores.
+# WITHOUT PyTorch (the torch tier is extra). Not part of CI: the full run (7,307 mutants) takes hours on 2
+# cores, the 15% sample about an hour and a half (mutants of graph.py are slow: most tests reach it).
 #
 #   bash tests/mutation/run.sh                        # every file in [tool.mutmut] of pyproject.toml
 #   bash tests/mutation/run.sh 'costcalc.budget*'     # only the mutants whose names match (one file)
+#   bash tests/mutation/run.sh $(python tests/mutation/sample.py OLD_TREE 0.15)   # a 15% sample of each file
+#       (OLD_TREE: the tree of an earlier run, whose mutants/ lists every mutant; see sample.py)
 #
 # It measures the committed tree (git archive HEAD) in a copy ($MUTATION_DIR, default /tmp/costcalc-mutation),
 # with its own venv that has no torch ($MUTATION_VENV), the fuzz tests at 30 examples ($MUTATION_FUZZ_EXAMPLES), and prints the score per file (tests/mutation/score.py);
