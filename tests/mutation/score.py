@@ -4,7 +4,8 @@
 
 TREE is the folder mutmut ran in (it holds mutants/). Killed: a test failed (or timed out) with the mutant
 on; survived: every test that reaches the function passed; no tests: no test reaches the function. The
-score is killed / (killed + survived); equivalent survivors are listed in tests/mutation/equivalent.md.
+score is killed / (killed + survived), the strict score counts "no tests" as survived too; equivalent
+survivors are listed in tests/mutation/equivalent.md.
 """
 
 from __future__ import annotations
@@ -61,25 +62,39 @@ def main() -> None:
     tree = Path(sys.argv[1])
     show = "--survivors" in sys.argv
     total: Counter[str] = Counter()
-    print(f"{'file':34} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'not run':>7} {'score':>7}")
+    weighted = weight = 0.0
+    print(
+        f"{'file':34} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'not run':>7} {'score':>7}"
+        f" {'strict':>7}"
+    )
     for file, codes in results(tree):
         counts = Counter(classify(c) for c in codes.values())
         total.update(counts)
         tested = counts["killed"] + counts["survived"]
+        reached = tested + counts["no tests"]
         score = f"{counts['killed'] / tested:.1%}" if tested else "-"
+        strict = f"{counts['killed'] / reached:.1%}" if reached else "-"
+        if reached:  # a sampled run: each file's score stands for all of its mutants
+            weighted += len(codes) * counts["killed"] / reached
+            weight += len(codes)
         print(
             f"{file:34} {len(codes):7} {counts['killed']:7} {counts['survived']:8} {counts['no tests']:8}"
-            f" {counts['not run']:7} {score:>7}"
+            f" {counts['not run']:7} {score:>7} {strict:>7}"
         )
         if show:
             survivors = [k for k, c in codes.items() if classify(c) == "survived"]
             for key, lines in changed_lines(tree, file, survivors).items():
                 print(f"    {key.rsplit('.', 1)[-1]}: " + "  ".join(lines)[:300])
     tested = total["killed"] + total["survived"]
+    reached = tested + total["no tests"]
     print(
         f"{'all':34} {sum(total.values()):7} {total['killed']:7} {total['survived']:8} {total['no tests']:8}"
         f" {total['not run']:7} {total['killed'] / tested if tested else 0:7.1%}"
+        f" {total['killed'] / reached if reached else 0:7.1%}"
     )
+    if total["not run"] and weight:
+        print(f"strict score over every file's mutants, each file weighted by its size: {weighted / weight:.1%}")
+    print("score: killed / (killed + survived); strict: no tests reaching the mutant count as survived")
 
 
 if __name__ == "__main__":
