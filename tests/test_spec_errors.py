@@ -139,6 +139,18 @@ CASES = [
         "layers:\n  - {kind: b, name: stage}\n",
         "net.yaml:5:9: error: layer 'stage.c': kernel 9×9 does not fit input 8×8",
     ),
+    (
+        "a misspelt index inside a repeat is offered 'index'",
+        'input: [8, 8, 3]\nlayers:\n  - {kind: conv, name: c, repeat: 2, kernel: 1, filters: "4 + indx"}\n',
+        "net.yaml:3:58: error: layer 'c.0': filters: cannot evaluate '4 + indx': name 'indx' is not defined; "
+        "did you mean 'index'? (defined here: in_channels, in_height, in_width, index, input)",
+    ),
+    (
+        "outside a repeat there is no index to offer",
+        'input: [8, 8, 3]\nlayers:\n  - {kind: conv, name: c, kernel: 1, filters: "4 + indx"}\n',
+        "net.yaml:3:47: error: layer 'c': filters: cannot evaluate '4 + indx': name 'indx' is not defined "
+        "(defined here: in_channels, in_height, in_width, input)",
+    ),
     # the exact words of each rule's refusal, and where it points (mutants of these messages survived)
     (
         "choice input that cannot be evaluated, at its input: line",

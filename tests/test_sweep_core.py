@@ -194,3 +194,15 @@ def test_zip_refusals_in_their_own_words():
         zip_axes([], [["c", "d"]])
     with pytest.raises(SweepError, match=r"^--zip a,b: the axes have different numbers of values \(a 2, b 3\)$"):
         zip_axes(axes, [["a", "b"]])
+
+
+def test_graphs_of_one_cache_share_equal_parameters():
+    # the cache interns each kind's typed parameters: two graphs of mobilenet_v1 at widths 1 and 1 (then
+    # at 0.5) hold the same parameter objects where the layers are equal, so their costs are worked out once
+    spec = load_spec("mobilenet_v1")
+    cache = GraphCache(spec)
+    first, again = build_graph(spec, {"alpha": 1}, cache=cache), build_graph(spec, {"alpha": 1}, cache=cache)
+    assert all(a.params is b.params for a, b in zip(first.nodes, again.nodes))
+    half = build_graph(spec, {"alpha": 0.5}, cache=cache)
+    shared = sum(a.params is b.params for a, b in zip(first.nodes, half.nodes))
+    assert 0 < shared < len(first.nodes)  # the activations and pools are equal, the convs are not
