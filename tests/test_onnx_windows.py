@@ -338,3 +338,15 @@ def test_the_kinds_in_a_written_spec():
         analyse_text("input: [4, 4, 1]\nlayers:\n  - {kind: elementwise, op: add, operand: [4, 4, 1], table: [9]}\n")
     with pytest.raises(SpecError, match="step"):
         analyse_text("input: [4, 4, 10]\nlayers:\n  - {kind: channel_slice, stop: 9, step: 0}\n")
+
+
+def test_a_product_of_stored_tensors_alone_is_refused_by_name(tmp_path):
+    """Swin V2's position MLP runs on a stored coordinate table: PyTorch counts it, costcalc's layers (all on
+    the input's path) cannot hold it, so it is refused at its node, never counted as zero."""
+    nodes = [
+        node("MatMul", ["coords", "W"], ["h"], "cpb_mlp"),
+        node("Relu", ["x"], ["y"], "relu"),
+    ]
+    m = model(nodes, [("x", [1, 4])], ["y", "h"], [weight("coords", 1, 15, 15, 2), weight("W", 2, 8)])
+    with pytest.raises(SpecError, match=r"'cpb_mlp' \(MatMul\).*MatMul of two stored tensors"):
+        run(m, tmp_path)

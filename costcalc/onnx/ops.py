@@ -963,6 +963,12 @@ def matmul(cx: Converter, node: Node) -> None:
     if isinstance(a, Act) and isinstance(b, Act):
         matmul_acts(cx, node, a, b)
         return
+    if not isinstance(a, Act) and not isinstance(b, Act):
+        raise NodeFailure(
+            "MatMul of two stored tensors: a computation on the model's stored values alone (Swin V2's position"
+            " MLP on its coordinate table), which costcalc's layers, all on the input's path, cannot hold",
+            expected="a MatMul with an activation",
+        )
     if not isinstance(a, Act):
         raise NodeFailure("MatMul of a stored tensor by an activation", expected="activation × weight")
     w = cx.weight(node, 1)
