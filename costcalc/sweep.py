@@ -184,11 +184,8 @@ def _spec_list(name: str, option: str, spec: Spec | None) -> tuple[str, ...]:
     raw = spec.vars.get(name)
     if not isinstance(raw, list):
         lists = [n for n, v in spec.vars.items() if isinstance(v, list)]
-        what = "no var" if raw is None else "a var that is not a list"
-        raise SweepError(
-            f"{option}: '@{name}': the spec has {what} '{name}'; expected one of its list vars: "
-            + (", ".join(lists) or "none")
-        )
+        what = f"the spec has no var '{name}'" if raw is None else f"the spec's var '{name}' is not a list"
+        raise SweepError(f"{option}: '@{name}': {what}; expected one of its list vars: " + (", ".join(lists) or "none"))
     if not raw or not all(isinstance(v, (int, float, str)) for v in raw):
         raise SweepError(f"{option}: '@{name}' must be a non-empty list of numbers or expressions")
     return tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in raw)

@@ -317,29 +317,6 @@ def test_a_gathered_operand_builds_in_pytorch_with_the_table_as_its_parameters()
     assert module.table.grad is not None and int((module.table.grad > 0).sum()) == 9
 
 
-def analyse_text(text: str):
-    from costcalc.analysis import analyze
-    from costcalc.graph import build_graph
-    from costcalc.spec import parse_spec
-
-    return analyze(build_graph(parse_spec(text, "spec.yaml")))
-
-
-def test_the_kinds_in_a_written_spec():
-    # channels 1, 4, 7 of 10 (below stop 9, every 3rd from 1); a 9-entry table gathered into 4×4×1: 9 params
-    analysis = analyse_text(
-        "input: [4, 4, 10]\nlayers:\n"
-        "  - {kind: channel_slice, name: cut, start: 1, stop: 9, step: 3}\n"
-        "  - {kind: elementwise, name: bias, op: add, operand: [4, 4, 1], learned: true, table: [9, 1]}\n"
-    )
-    assert layer(analysis, "cut").output == (4, 4, 3)
-    assert layer(analysis, "bias").params == 9 and layer(analysis, "bias").other_ops == 4 * 4 * 3
-    with pytest.raises(SpecError, match="table: without a learned operand"):
-        analyse_text("input: [4, 4, 1]\nlayers:\n  - {kind: elementwise, op: add, operand: [4, 4, 1], table: [9]}\n")
-    with pytest.raises(SpecError, match="step"):
-        analyse_text("input: [4, 4, 10]\nlayers:\n  - {kind: channel_slice, stop: 9, step: 0}\n")
-
-
 def test_a_product_of_stored_tensors_alone_is_refused_by_name(tmp_path):
     """Swin V2's position MLP runs on a stored coordinate table: PyTorch counts it, costcalc's layers (all on
     the input's path) cannot hold it, so it is refused at its node, never counted as zero."""

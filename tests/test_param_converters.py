@@ -224,3 +224,21 @@ def test_a_param_keeps_its_converter_and_the_norms_affine_factory():
     assert param.convert is boolean and param.default is True and param.doc == "a switch"
     made = affine(False)
     assert (made.convert, made.default, made.doc) == (boolean, False, "learn a scale γ and a shift β per channel")
+
+
+def test_the_list_and_text_converters_of_the_onnx_kinds():
+    # int_list(minimum) is built once at import by the kinds that take shapes (operand:, shape:, table:)
+    from costcalc.layers.math_ops import int_list
+    from costcalc.layers.reshaping import text
+
+    convert = int_list(1)
+    assert convert([2, "1 + 2"], lambda e: evaluate(e, MappingScope({}))) == (2, 3)
+    with pytest.raises(SpecError) as caught:
+        convert([1] * 65, None)
+    assert (caught.value.message, caught.value.expected) == ("got a list of 65", "at most 64 numbers")
+    with pytest.raises(SpecError, match="got 0"):
+        convert([0], None)  # below the minimum of 1
+    assert text("  Conv  ", None) == "Conv"
+    with pytest.raises(SpecError) as caught:
+        text("  ", None)
+    assert (caught.value.message, caught.value.expected) == ("got no text", "the operator's name")

@@ -708,9 +708,9 @@ def test_a_batched_matmul_and_one_of_a_vector(run_spec):
 
 
 def test_pad_widths_and_the_wrap_boundary(run_spec):
-    # reflect [top 1, bottom 2, left 3, right 0] on 5×6×2: 8×9×2
-    out = one_layer(run_spec, (5, 6, 2), "{kind: pad, padding: [1, 2, 3, 0], mode: reflect}")
-    assert out.output == (8, 9, 2)
+    # reflect [top 1, bottom 2, left 3, right 1] on 5×6×2: 8×10×2
+    out = one_layer(run_spec, (5, 6, 2), "{kind: pad, padding: [1, 2, 3, 1], mode: reflect}")
+    assert out.output == (8, 10, 2)
     # wrap may take the whole width once (PyTorch's circular padding: pad ≤ size); reflect may not (pad < size)
     assert one_layer(run_spec, (5, 6, 2), "{kind: pad, padding: [0, 0, 6, 0], mode: wrap}").output == (5, 12, 2)
     for mode, left in (("wrap", 7), ("reflect", 6)):
@@ -790,3 +790,42 @@ def test_the_separable_identity_of_a_strided_pair():
     )
     notes = insights(analyze(graph), graph)["dw"]
     assert any("9,216" in n and "576 + 1,024 = 1,600" in n for n in notes), notes
+
+
+def test_the_kinds_in_a_written_spec(run_spec):
+    # channels 1, 4, 7 of 10 (below stop 9, every 3rd from 1); a 9-entry table gathered into 4×4×1: 9 params
+    analysis = run_spec(
+        "input: [4, 4, 10]\nlayers:\n"
+        "  - {kind: channel_slice, name: cut, start: 1, stop: 9, step: 3}\n"
+        "  - {kind: elementwise, name: bias, op: add, operand: [4, 4, 1], learned: true, table: [9, 1]}\n"
+    )
+    assert layer(analysis, "cut").output == (4, 4, 3)
+    assert layer(analysis, "bias").params == 9 and layer(analysis, "bias").other_ops == 4 * 4 * 3
+    assert "table: without a learned operand" in refused(
+        run_spec, "input: [4, 4, 1]\nlayers:\n  - {kind: elementwise, op: add, operand: [4, 4, 1], table: [9]}\n"
+    )
+    assert "step: got 0" in refused(
+        run_spec, "input: [4, 4, 10]\nlayers:\n  - {kind: channel_slice, stop: 9, step: 0}\n"
+    )
+
+
+def test_a_group_norm_over_tokens_reads_position_by_position():
+    # on a 72×4 token tensor (not an image) a group norm has no window: the field stays the reshape's
+    fields = rf_of(
+        "input: [9, 8, 4]\nlayers:\n"
+        "  - {kind: reshape, name: tokens, shape: [72, 4]}\n"
+        "  - {kind: group_norm, name: g, groups: 2}\n"
+    )
+    assert fields["g"] == fields["tokens"] and not fields["g"].whole
+
+
+def test_an_activation_without_a_pytorch_module_is_refused_as_such():
+    # every bundled activation names its module; one that does not (a kind added without one) is refused
+    from costcalc.layers.activations import Elementwise
+    from costcalc.layers.base import NoTorchEquivalent
+
+    class Moduleless(Elementwise):
+        name, ops, formula, module = "moduleless", 1, "x", ""
+
+    with pytest.raises(NoTorchEquivalent, match="^no PyTorch module for layer kind 'moduleless'$"):
+        Moduleless().torch({}, [(4, 4, 3)], (4, 4, 3))

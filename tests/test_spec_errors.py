@@ -178,9 +178,10 @@ CASES = [
     ),
     (
         "transposed conv padding larger than its output",
-        "input: [2, 2, 3]\nlayers:\n  - {kind: conv_transpose, name: t, filters: 2, kernel: 2, padding: 2}\n",
-        "net.yaml:3:5: error: layer 't': padding 2 removes the whole output (it would be -1×-1); "
-        "expected less padding\n  input: 2×2×3 from 'input'",
+        "input: [2, 3, 3]\nlayers:\n  - {kind: conv_transpose, name: t, filters: 2, kernel: 2, padding: 2}\n",
+        # rows (2 − 1)·1 − 4 + 2 = −1, columns (3 − 1)·1 − 4 + 2 = 0
+        "net.yaml:3:5: error: layer 't': padding 2 removes the whole output (it would be -1×0); "
+        "expected less padding\n  input: 2×3×3 from 'input'",
     ),
     (
         "elementwise of one input",

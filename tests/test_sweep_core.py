@@ -206,3 +206,29 @@ def test_graphs_of_one_cache_share_equal_parameters():
     half = build_graph(spec, {"alpha": 0.5}, cache=cache)
     shared = sum(a.params is b.params for a, b in zip(first.nodes, half.nodes))
     assert 0 < shared < len(first.nodes)  # the activations and pools are equal, the convs are not
+
+
+def test_a_decimal_range_slices_and_every_refusal_names_its_option():
+    from costcalc.sweep import DecimalRange, Values
+
+    values = expand_values("0.5..2..0.5", "--set x")
+    (part,) = values.parts if isinstance(values, Values) else [values]
+    assert isinstance(part, DecimalRange) and part[1:3] == ["1.0", "1.5"] and part[::-1][0] == "2.0"
+    spec = load_spec("mobilenet_v1")
+    cases = {
+        "1..x": "--set alpha: '1..x' is not a range; expected a..b or a..b..step with numbers (e.g. 1..8, 0.25..1.5..0.25)",
+        "1..2..1e99999": "--set alpha: '1..2..1e99999': 1e99999 is too large for a range",
+        "@nope": "--set alpha: '@nope': the spec has no var 'nope'; expected one of its list vars: none",
+        "@alpha": "--set alpha: '@alpha': the spec's var 'alpha' is not a list; expected one of its list vars: none",
+    }
+    for text, message in cases.items():
+        with pytest.raises(SweepError) as caught:
+            expand_values(text, "--set alpha", spec)
+        assert str(caught.value) == message, text
+
+
+def test_jobs_in_chunks_of_several_variants_give_every_row():
+    # 40 variants over 2 jobs: chunks of 40 // 8 = 5, the first variant worked out before the fork
+    spec = load_spec("lenet5")
+    axes = axes_from([], [], ["1..40"])
+    assert [v.batch for v in sweep(spec, axes, jobs=2)] == list(range(1, 41))

@@ -55,6 +55,12 @@ layers:
   - {kind: concat, name: cat, inputs: [input, drop]}
   - {kind: flatten, name: flat, input: input}
   - {kind: fc, name: fc, units: 10, bias: false}
+  - {kind: batch_norm, name: bn_flat, input: flat}
+  - {kind: linear, name: linear_flat, input: flat, units: 3}
+  - {kind: fc, name: fc_image, input: input, units: 3}
+  - {kind: reshape, name: tokens, input: input, shape: [72, 4]}
+  - {kind: log_softmax, name: log_softmax_tokens, input: tokens}
+  - {kind: log_softmax, name: log_softmax_flat, input: flat}
 """
 
 EXPECTED = {
@@ -129,10 +135,15 @@ EXPECTED = {
     "cat": [Part("Concat")],
     "flat": [Part("Flatten")],
     "fc": [Part("Linear", (288, 10), {"bias": False})],  # 9·8·4 features
+    "bn_flat": [Part("BatchNorm1d", (288,), {"eps": 1e-5})],
+    "linear_flat": [Part("Linear", (288, 3), {"bias": True})],
+    "fc_image": [Part("Flatten"), Part("Linear", (288, 3), {"bias": True})],  # an image is flattened first
+    "log_softmax_tokens": [Part("LogSoftmax", (), {"dim": -1})],  # 72 tokens × 4: the last axis
+    "log_softmax_flat": [Part("LogSoftmax", (), {"dim": 1})],  # N × 288
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: a mutation tool attributes a module fixture's calls to the first test
 def recipes():
     graph = build_graph(parse_spec(SPEC, "recipes.yaml"))
     shapes = {node.name: node.shape for node in graph.nodes}
