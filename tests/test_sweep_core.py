@@ -232,3 +232,11 @@ def test_jobs_in_chunks_of_several_variants_give_every_row():
     spec = load_spec("lenet5")
     axes = axes_from([], [], ["1..40"])
     assert [v.batch for v in sweep(spec, axes, jobs=2)] == list(range(1, 41))
+
+
+def test_all_jobs_means_the_cores_this_process_may_use():
+    import os
+
+    from costcalc.sweep import available_jobs
+
+    assert available_jobs() == len(os.sched_getaffinity(0)) >= 1

@@ -61,6 +61,19 @@ layers:
   - {kind: reshape, name: tokens, input: input, shape: [72, 4]}
   - {kind: log_softmax, name: log_softmax_tokens, input: tokens}
   - {kind: log_softmax, name: log_softmax_flat, input: flat}
+  - {kind: elementwise, name: scaled, input: input, op: multiply, operand: [4], learned: true, value: 2}
+  - {kind: elementwise, name: gathered, input: input, op: add, operand: [9, 8, 1], learned: true, table: [5, 1]}
+  - {kind: hardmax, name: hardmax, input: input}
+  - {kind: matmul, name: mm, inputs: [tokens, tokens], transpose_b: true}
+  - {kind: reduce, name: mean_hw, input: input, op: mean, axes: [0, 1], keepdims: false}
+  - {kind: multiply, name: gate, inputs: [input, drop]}
+  - {kind: layer_norm, name: ln, input: input, epsilon: 0.001}
+  - {kind: layer_norm, name: ln_tokens, input: tokens, affine: false}
+  - {kind: concat_stored, name: cls, input: tokens, axis: 0, size: 1}
+  - {kind: transpose, name: swap, input: tokens, perm: [1, 0]}
+  - {kind: upsample, name: up2, input: input, scale: [2, 3]}
+  - {kind: pixel_unshuffle, name: pu, input: up2, factor: 2}
+  - {kind: upsample, name: up_size, input: input, size: [18, 16], mode: bilinear}
 """
 
 EXPECTED = {
@@ -140,6 +153,20 @@ EXPECTED = {
     "fc_image": [Part("Flatten"), Part("Linear", (288, 3), {"bias": True})],  # an image is flattened first
     "log_softmax_tokens": [Part("LogSoftmax", (), {"dim": -1})],  # 72 tokens × 4: the last axis
     "log_softmax_flat": [Part("LogSoftmax", (), {"dim": 1})],  # N × 288
+    # costcalc's helpers (costcalc/onnx/torch_parts.py): the operand broadcast channels last, a 1 for the batch
+    "scaled": [Part("Elementwise", ("multiply", (1, 1, 4), True, 2))],
+    "gathered": [Part("Elementwise", ("add", (9, 8, 1), True, 1.0, (5, 1)))],
+    "hardmax": [Part("Hardmax")],
+    "mm": [Part("MatMul", (True,))],
+    "mean_hw": [Part("Reduce", ("mean", (0, 1), False))],
+    "gate": [Part("Multiply")],
+    "ln": [Part("ChannelsLastLayerNorm", (4,), {"eps": 0.001, "elementwise_affine": True})],
+    "ln_tokens": [Part("LayerNorm", (4,), {"eps": 1e-5, "elementwise_affine": False})],
+    "cls": [Part("ConcatStored", ((1, 4), 0, True, True))],  # one learned token of 4 before the 72
+    "swap": [Part("Transpose", ((1, 0),))],
+    "pu": [Part("PixelUnshuffle", (2,))],
+    "up2": [Part("Upsample", (), {"mode": "nearest", "scale_factor": (2.0, 3.0)})],
+    "up_size": [Part("Upsample", (), {"mode": "bilinear", "size": (18, 16), "align_corners": False})],
 }
 
 
