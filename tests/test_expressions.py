@@ -113,3 +113,12 @@ def test_the_function_factories_themselves():
         _divide(operator.truediv)(1, 0)
     # a long word is quoted to 40 characters, the last an ellipsis
     assert kind_of("w" * 50) == "the word '" + "w" * 39 + "…'"
+
+
+def test_powers_at_zero_and_below_zero_and_lengths_of_what_has_none():
+    scope = MappingScope({})
+    assert evaluate("2 ** -1", scope) == 0.5 and evaluate("0 ** 0", scope) == 1 and evaluate("0 ** 2", scope) == 0
+    with pytest.raises(SpecError, match="zero cannot be raised to a negative power"):
+        evaluate("0 ** -1", scope)
+    with pytest.raises(SpecError, match="the number 3 has no length"):
+        evaluate("len(3)", scope)

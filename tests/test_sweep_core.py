@@ -240,3 +240,10 @@ def test_all_jobs_means_the_cores_this_process_may_use():
     from costcalc.sweep import available_jobs
 
     assert available_jobs() == len(os.sched_getaffinity(0)) >= 1
+
+
+def test_singles_before_a_spec_list():
+    # efficientnet's `scaling` is a list of records: @scaling is refused, but singles before a plain list keep
+    # their place: "0.5,@widths" on a spec with widths: [1, 2]
+    spec = parse_spec("input: [8, 8, 3]\nvars:\n  widths: [1, 2]\nlayers:\n  - {kind: relu}\n", "w.yaml")
+    assert list(expand_values("0.5,@widths,3", "--set w", spec)) == ["0.5", "1", "2", "3"]

@@ -45,6 +45,7 @@ layers:
   - {kind: pad, name: rpad, input: input, padding: [1, 0, 2, 0], mode: reflect}
   - {kind: channel_split, name: half, input: input, parts: 2, index: 1}
   - {kind: channel_slice, name: every_other, input: input, start: 1, stop: 4, step: 2}
+  - {kind: channel_slice, name: first_two, input: input, stop: 2}
   - {kind: channel_shuffle, name: shuffle, input: input, groups: 2}
   - {kind: pixel_shuffle, name: ps, input: input, factor: 2}
   - {kind: crop, name: crop, input: input, cropping: [1, 2, 0, 1]}
@@ -138,6 +139,7 @@ EXPECTED = {
     "rpad": [Part("Pad", ((1, 0, 2, 0), "reflect", 0.0))],
     "half": [Part("ChannelSlice", (2, 4))],  # the second of two halves of 4 channels
     "every_other": [Part("ChannelSlice", (1, 4, 2))],
+    "first_two": [Part("ChannelSlice", (0, 2))],
     "shuffle": [Part("ChannelShuffle", (2,))],
     "ps": [Part("PixelShuffle", (2,))],
     "crop": [Part("Crop", (1, 0, 6, 7))],  # top 1, left 0; 9 − 3 = 6 rows, 8 − 1 = 7 columns
@@ -197,3 +199,16 @@ def test_pools_and_the_transposed_conv(recipes):
     (up,) = [p for p in recipes["up"] if p.cls == "ConvTranspose2d"]
     assert up.args == (4, 3, (2, 3))
     assert up.kwargs["stride"] == (2, 2) and up.kwargs["padding"] == (0, 1) and up.kwargs["output_padding"] == (1, 1)
+    assert up.kwargs["dilation"] == (1, 1) and up.kwargs["groups"] == 1 and up.kwargs["bias"] is True
+
+
+def test_a_pointwise_kind_is_registered_with_what_it_is_given():
+    from costcalc.layers.math_ops import pointwise
+
+    try:
+        pointwise("probe_pointwise", 2, "x + x", Part("Probe"), "a probe")
+        kind = KINDS["probe_pointwise"]
+        assert (kind.name, kind.ops, kind.formula, kind.summary) == ("probe_pointwise", 2, "x + x", "a probe")
+        assert type(kind).__name__ == "probe_pointwise" and kind.torch({}, [(2, 2, 1)], (2, 2, 1)) == [Part("Probe")]
+    finally:
+        KINDS.pop("probe_pointwise", None)
