@@ -151,6 +151,19 @@ CASES = [
         "net.yaml:3:47: error: layer 'c': filters: cannot evaluate '4 + indx': name 'indx' is not defined "
         "(defined here: in_channels, in_height, in_width, input)",
     ),
+    (
+        "a table row's field with a reserved name, at the for: line",
+        "input: [8, 8, 3]\nvars:\n  rows: [{index: 1}]\nlayers:\n  - kind: relu\n    name: r\n    for: rows\n",
+        "net.yaml:7:10: error: layer 'r': a row's field 'index' has a reserved name; expected another field name",
+    ),
+    (
+        "a misspelt row field inside a block says where the block is used",
+        "input: [8, 8, 3]\nvars:\n  rows: [{fliters: 4}]\nblocks:\n  stage:\n    layers:\n      - kind: conv\n"
+        "        name: c\n        kernel: 1\n        filters: 2\n        for: rows\nlayers:\n  - {kind: stage, name: s}\n",
+        "net.yaml:11:14: error: layer 's.c': for: the row field 'fliters' is neither a parameter of conv nor read by "
+        "this entry; did you mean 'filters'?; expected fields that name arguments, or that the entry's values read\n"
+        "  block 'stage' used as 's' at net.yaml:13:5",
+    ),
     # the exact words of each rule's refusal, and where it points (mutants of these messages survived)
     (
         "choice input that cannot be evaluated, at its input: line",
