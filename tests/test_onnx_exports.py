@@ -60,8 +60,6 @@ NOT_READ = {
         "torchscript",
     ): r"node \d+ '/norm1/Pad' \(Pad\): error: Pad of axes \[2\] of \[1, 1, 96, 55, 55\]",
     ("alexnet_original", "dynamo"): r"\(Pad\): error: Pad of axes \[2\] of \[1, 1, 96, 55, 55\]",
-    # the dynamo exporter writes ConvNeXt's head flatten as as_strided, a Gather of indices kept outside the file
-    ("convnext", "dynamo"): r"'node_as_strided' \(Gather\): error: .* external file",
 }
 
 
