@@ -157,7 +157,7 @@ class Converter:
         self.buf = model.buf
         self.file = file
         # external data files are looked for beside the model (None: the model did not come from a file)
-        self.folder = os.path.dirname(file) or "." if os.path.isfile(file) else None
+        self.folder = (os.path.dirname(file) or ".") if os.path.isfile(file) else None
         self.override = input_dims
         self.allow_unknown = allow_unknown
         self.opset = model.opsets.get("", 0)

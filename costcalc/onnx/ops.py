@@ -1033,7 +1033,7 @@ def einsum(cx: Converter, node: Node) -> None:
     if len(ta) != a.rank or len(tb) != b.rank or len(ta) < 2 or len(set(ta)) != len(ta) or len(set(tb)) != len(tb):
         raise refused
     batch = ta[:-2]
-    if tb[:-2] != batch or out[:-2] != batch or len(out) != len(ta) or len(tb) != len(ta):
+    if tb[:-2] != batch or out[:-2] != batch or len(out) != len(ta):  # the batch letters first, in one order
         raise refused
     i, k = ta[-2:]
     if out[-2:][0] != i:
