@@ -44,6 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -692,7 +693,9 @@ class Network:
             self.refused = (name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
             return False
         self.layers[name] = Layer(entry, module, inputs)
-        self.tensors[name] = out
+        # stored contiguous: PyTorch 2.13 segfaults on a grouped dilated conv of a channels-last view (a (1, 16, 2, 1)
+        # input, strides (32, 1, 16, 16)); memory layout changes no shape or count
+        self.tensors[name] = out.contiguous()
         self.last = name
         return True
 
@@ -793,8 +796,10 @@ def draw_network(d: Draw) -> Network:
         input_shape = (d.int(1, 16), d.int(1, 16), d.int(1, 8))
         tensor = torch.zeros(1, input_shape[2], input_shape[0], input_shape[1])
     net = Network(input_shape, tensors={"input": tensor})
-    for i in range(d.int(1, 7)):
-        if not draw_step(d, net, i):
+    # one to seven layers, each followed by "another?" (not a count drawn first): a layer's draws and its flag
+    # are one span that the shrinker can delete, so a failure shrinks to the layer that fails
+    for i in range(7):
+        if not draw_step(d, net, i) or d.int(0, 5) == 0:  # on average about four layers
             break
     return net
 
@@ -919,6 +924,10 @@ def test_a_wrong_rule_is_caught_and_shrunk(monkeypatch):
         windows.window2d.cache_clear()  # and those made by the wrong one
     failures.append(str(caught.value))
     assert "--- spec ---" in failures[0]
-    spec = failures[0].split("--- spec ---\n", 1)[1]
-    assert spec.count("\n  - ") <= 2, f"not shrunk to a small network:\n{spec}"  # one or two layers
-    assert "dilation" in spec
+    # the spec is what follows the marker, up to pytest's own explanation of the failed assert (whose diff
+    # lines, full under CI=1, look like list items: count the spec's layers by parsing it)
+    spec = failures[0].split("--- spec ---\n", 1)[1].split("\nassert ", 1)[0]
+    layers = yaml.safe_load(spec)["layers"]
+    print(f"shrunk to:\n{spec}")
+    assert len(layers) <= 2, f"not shrunk to a small network:\n{spec}"  # one or two layers
+    assert any(layer.get("dilation", 1) != 1 for layer in layers), spec
