@@ -152,6 +152,14 @@ class _Fail(Exception):
     """Internal: an evaluation problem, turned into a SpecError naming the expression."""
 
 
+class NoValueHere(KeyError):
+    """A name the scope knows but cannot give a value for here (in_height of a flat input), with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def kind_of(value: Value) -> str:
     """What a value is, in a message."""
     if isinstance(value, str):
@@ -301,6 +309,8 @@ def _compile_name(name: str) -> Compiled:
     def lookup(scope: Scope) -> Value:
         try:
             return scope.lookup(name)
+        except NoValueHere as exc:
+            raise _Fail(f"'{name}' has no value here: {exc.reason}") from None
         except KeyError:
             known = sorted(set(scope.names()))
             close = nearest(name, known)
