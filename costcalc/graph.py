@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .errors import ErrorCollector, Location, SpecError, clip, describe, nearest
-from .expressions import CONSTANTS, NamedShape, Record, Value, evaluate, kind_of, names_in
+from .expressions import CONSTANTS, NamedShape, NoValueHere, Record, Value, evaluate, kind_of, names_in
 from .layers import KINDS, LayerKind, Shape, fmt_shape
 from .layers.base import MAX_DIM, to_bool, to_int
 from .settings import InputSize
@@ -204,11 +204,18 @@ class ChoiceScope:
         yield from self.env.names()
 
 
+def _reads_nothing(kind: str) -> bool:
+    known = KINDS.get(kind)
+    return known is not None and known.max_inputs == 0 and not known.internal
+
+
 def shape_value(shape: Shape, name: str) -> int:
+    if not shape:
+        raise NoValueHere("the layer reads no input (a stored tensor), so it has no input shape")
     if name == "in_channels":
         return shape[-1]
     if len(shape) != 3:
-        raise KeyError(name)  # a flat vector has no height or width
+        raise NoValueHere(f"the layer's input is {fmt_shape(shape)}, not height × width × channels")
     return shape[0] if name == "in_height" else shape[1]
 
 
@@ -524,6 +531,8 @@ class _Builder:
         choices = False
         for i, entry in enumerate(entries):
             wanted = entry.inputs if entry.inputs is not None else (names[i - 1] if i else INPUT_NAME,)
+            if entry.inputs is None and _reads_nothing(entry.kind):
+                wanted = ()  # a stored tensor: not fed by the layer before it
             if entry.inputs is not None and any(_is_choice(ref) for ref in wanted):
                 choices = True
                 chosen = self.choose_inputs(entry, wanted, env, names, scope_inputs, prefix + names[i], notes)
@@ -678,6 +687,19 @@ class _Builder:
     def entry(
         self, entry: Entry, path: str, inputs: list[int], env: Env, block: int, notes: tuple[str, ...]
     ) -> int | None:
+        if not inputs:  # a stored tensor: nothing to pass on if left out, nothing to chain copies through
+            for key, value in (("when", entry.when), ("repeat", entry.repeat), ("for", entry.rows)):
+                if value is not None:
+                    self.fail(
+                        SpecError(
+                            f"a layer that reads no input ({entry.kind}) cannot take '{key}'",
+                            expected=f"the layer without '{key}' (or a block around it)",
+                        ),
+                        entry.marks.get(key, entry.mark),
+                        path,
+                        notes,
+                    )
+                    return None
         if entry.rows is None:
             return self.copies(entry, path, inputs, env, block, notes, None, {})
         scope = LayerScope(env, self.nodes[inputs[0]].shape, None)
@@ -804,7 +826,7 @@ class _Builder:
         passed: dict[str, Evaluated],
     ) -> int | None:
         """The entry itself (``when``, ``repeat``), for one row of its table if it has one."""
-        scope = LayerScope(env, self.nodes[inputs[0]].shape, None, extra)
+        scope = LayerScope(env, self.nodes[inputs[0]].shape if inputs else (), None, extra)
         evaluate_here = scalar_evaluator(scope)
         if entry.when is not None:
             try:
@@ -921,7 +943,7 @@ class _Builder:
         raw, first = self.values_of(entry, index)
         if passed:
             raw = {**passed, **raw}
-        scope = LayerScope(env, shapes[0], index, extra)
+        scope = LayerScope(env, shapes[0] if shapes else (), index, extra)
         if entry.rows is not None:
             missing = [name for name in kind.required if name not in raw]
             if missing:

@@ -39,6 +39,11 @@ class ReceptiveField:
     whole: bool = False  # the layer reads every position of its input (fc, global pools, and what follows)
 
     @property
+    def empty(self) -> bool:
+        """No input pixel at all: a stored tensor's, and what is computed from stored tensors alone."""
+        return self.hi[0] < self.lo[0]
+
+    @property
     def size(self) -> Pair:
         return (_whole(self.hi[0] - self.lo[0] + 1), _whole(self.hi[1] - self.lo[1] + 1))
 
@@ -55,11 +60,14 @@ def receptive_fields(graph: Graph) -> list[ReceptiveField] | None:
     h, w, _ = graph.input_shape
     fields: list[ReceptiveField] = []
     for node in nodes:
-        if not node.inputs:  # the network input: each position sees itself
-            fields.append(ReceptiveField((0, 0), (0, 0), (1, 1), (h, w)))
+        if not node.inputs:  # the network input: each position sees itself; a stored tensor sees nothing (0×0)
+            fields.append(ReceptiveField((0, 0), (0, 0), (1, 1), (h, w)) if node.kind == "input" else NOTHING)
             continue
         kind = KINDS[node.kind]
         merged = union([fields[node.inputs[i]] for i in kind.data_inputs(node.params, len(node.inputs))])
+        if merged.empty:  # computed from stored tensors alone: still no input pixel
+            fields.append(merged)
+            continue
         shapes = [nodes[i].shape for i in node.inputs]
         window = kind.window(node.params, shapes, node.shape)
         spatial = (node.shape[0], node.shape[1]) if len(node.shape) == 3 else None
@@ -71,8 +79,12 @@ def receptive_fields(graph: Graph) -> list[ReceptiveField] | None:
     return fields
 
 
+NOTHING = ReceptiveField((0, 0), (-1, -1), (0, 0), (0, 0))  # no input pixel: size 0×0, jump 0
+
+
 def union(fields: list[ReceptiveField]) -> ReceptiveField:
-    """Where paths meet: the union of their fields, and the largest jump."""
+    """Where paths meet: the union of their fields, and the largest jump (a path from no input adds nothing)."""
+    fields = [f for f in fields if not f.empty] or [NOTHING]
     if len(fields) == 1:
         return fields[0]
     first = fields[0]

@@ -236,3 +236,63 @@ def test_unet_crop_and_concat_is_the_papers():
     skips = [layer(analysis, f"skip{i}").output for i in (4, 3, 2, 1)]
     assert skips == [(56, 56, 512), (104, 104, 256), (200, 200, 128), (392, 392, 64)]
     assert analysis.totals.params == 31_030_658
+
+
+# ---------------------------------------------------------------- a stored tensor and a gather (Swin V2)
+
+STORED = """\
+input: [4, 4, 3]
+layers:
+  - {kind: conv, name: c, filters: 3, kernel: 1}
+  - {kind: stored, name: table, shape: [3, 3, 2]}
+  - {kind: linear, name: mlp, units: 5}
+  - {kind: gather, name: picked, axis: 1, count: 4}
+  - {kind: reshape, name: flat, input: picked, shape: [12, 5]}
+  - {kind: stored, name: learned, shape: [6, 2], learned: true}
+  - {kind: global_avg_pool, name: pool, input: c}
+"""
+
+
+def test_a_stored_tensor_reads_no_layer_and_what_is_computed_on_it_is_counted(run_spec):
+    analysis = run_spec(STORED)
+    table, mlp, picked = (layer(analysis, n) for n in ("table", "mlp", "picked"))
+    # not fed by the conv before it: no inputs, its own shape, no params (a buffer)
+    assert (table.inputs, table.output, table.params, table.macs) == ((), (3, 3, 2), 0, 0)
+    # linear on it: 3·3 positions · 5 units · 2 features = 90 MACs; params 2·5 + 5 = 15
+    assert (mlp.output, mlp.params, mlp.macs) == ((3, 3, 5), 15, 90)
+    # 4 picks along axis 1 (of 3: an index any number of times): 3×4×5, free
+    assert (picked.output, picked.params, picked.macs, picked.other_ops) == ((3, 4, 5), 0, 0, 0)
+    # learned: its 12 elements are parameters
+    assert layer(analysis, "learned").params == 12
+
+
+def test_a_stored_tensor_has_no_receptive_field(write_spec):
+    graph = build_graph(load_spec(str(write_spec(STORED))))
+    fields = dict(zip((n.name for n in graph.nodes), receptive_fields(graph)))
+    assert fields["table"].size == (0, 0) and fields["mlp"].size == (0, 0)  # no input pixel, whatever follows
+    assert fields["c"].size == (1, 1) and fields["pool"].whole
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{kind: stored, shape: [3, 2], input: input}", "stored takes 0 inputs, got 1"),
+        ("{kind: stored, shape: [3, 2], repeat: 2}", "a layer that reads no input (stored) cannot take 'repeat'"),
+        ("{kind: stored, shape: [3, 2], when: true}", "cannot take 'when'"),
+        ("{kind: stored, shape: [in_channels, 2]}", "'in_channels' has no value here: the layer reads no input"),
+        ("{kind: gather, axis: 3, count: 2}", "an axis from 0 to 2"),
+        ("{kind: gather, axis: 0, count: 0}", "count"),
+    ],
+)
+def test_stored_and_gather_refuse_what_cannot_work(run_spec, entry, message):
+    with pytest.raises(CostcalcError) as caught:
+        run_spec(f"input: [3, 4, 2]\nlayers:\n  - {entry}\n")
+    assert message in caught.value.format()
+
+
+def test_a_flat_input_has_no_height_and_says_so(run_spec):
+    with pytest.raises(CostcalcError) as caught:
+        run_spec("input: [12]\nlayers:\n  - {kind: fc, units: in_height}\n")
+    message = caught.value.format()
+    assert "'in_height' has no value here: the layer's input is 12, not height × width × channels" in message
+    assert "did you mean" not in message  # it was "not defined; did you mean 'in_height'?"

@@ -41,6 +41,10 @@ EXPECTED = {
     "cast": ((8, 8), 0, 0, 0),
     "mean": ((8,), 0, 0, 8 * 8),  # 8 outputs of 8 values: 7 adds and a divide each
     "token": ((10,), 2, 0, 0),  # 2 learned values before the 8
+    "coords": ((3, 2), 0, 0, 0),  # a stored buffer: read, not computed, not learned
+    "coords_mlp": ((3, 10), 2 * 10 + 10, 3 * 10 * 2, 3 * 10),  # 3 rows · 10 outputs · 2 multiplies; bias adds
+    "bias": ((4, 10), 0, 0, 0),  # 4 rows picked of the 3 (a row any number of times)
+    "biased": ((4, 10), 0, 0, 40),  # the 10 broadcast over the 4 rows
 }
 
 
@@ -48,7 +52,7 @@ def test_every_rule_on_the_math_kinds_spec():
     analysis = analyze(build_graph(load_spec(str(DATA / "math_kinds.yaml"))))
     got = {x.name: (x.output, x.params, x.macs, x.other_ops) for x in analysis.layers if x.name != "input"}
     assert got == EXPECTED
-    assert analysis.totals.other_ops == 5632 and analysis.totals.macs == 3072 and analysis.totals.params == 6
+    assert analysis.totals.other_ops == 5632 + 70 and analysis.totals.macs == 3072 + 60 and analysis.totals.params == 36
 
 
 @pytest.mark.parametrize(
@@ -90,9 +94,9 @@ def test_the_math_kinds_verify_against_pytorch():
 
     graph = build_spec_graph(str(DATA / "math_kinds.yaml"))
     result = verify(graph)
-    assert result.mismatches == [] and result.macs == (3072, 3072) and result.params == (6, 6)
+    assert result.mismatches == [] and result.macs == (3132, 3132) and result.params == (36, 36)
     namespace: dict = {}
     exec(compile(module_code(graph, "Math"), "math_kinds.py", "exec"), namespace)  # noqa: S102 - our own code
     model = namespace["Math"]().eval()
     with torch.no_grad():
-        assert tuple(model(torch.zeros(1, 4, 6, 5)).shape) == (1, 10)
+        assert tuple(model(torch.zeros(1, 4, 6, 5)).shape) == (1, 4, 10)  # costcalc's 4×10 with a batch of 1

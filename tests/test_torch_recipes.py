@@ -72,6 +72,9 @@ layers:
   - {kind: layer_norm, name: ln_tokens, input: tokens, affine: false}
   - {kind: concat_stored, name: cls, input: tokens, axis: 0, size: 1}
   - {kind: transpose, name: swap, input: tokens, perm: [1, 0]}
+  - {kind: stored, name: coords, shape: [5, 5, 2]}
+  - {kind: stored, name: learned_table, shape: [7, 3], learned: true}
+  - {kind: gather, name: picked, input: tokens, axis: 0, count: 9}
   - {kind: upsample, name: up2, input: input, scale: [2, 3]}
   - {kind: pixel_unshuffle, name: pu, input: up2, factor: 2}
   - {kind: upsample, name: up_size, input: input, size: [18, 16], mode: bilinear}
@@ -166,6 +169,9 @@ EXPECTED = {
     "ln_tokens": [Part("LayerNorm", (4,), {"eps": 1e-5, "elementwise_affine": False})],
     "cls": [Part("ConcatStored", ((1, 4), 0, True, True))],  # one learned token of 4 before the 72
     "swap": [Part("Transpose", ((1, 0),))],
+    "coords": [Part("Stored", ((5, 5, 2), False))],  # a buffer of 5×5×2, read by no input
+    "learned_table": [Part("Stored", ((7, 3), True))],  # a parameter
+    "picked": [Part("Gather", (0, 9))],  # 9 of the 72 tokens, along axis 0
     "pu": [Part("PixelUnshuffle", (2,))],
     "up2": [Part("Upsample", (), {"mode": "nearest", "scale_factor": (2.0, 3.0)})],
     "up_size": [Part("Upsample", (), {"mode": "bilinear", "size": (18, 16), "align_corners": False})],

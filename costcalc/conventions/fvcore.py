@@ -136,6 +136,8 @@ RULES: dict[str, Rule] = {
     "gelu_tanh": ZERO,
     "log_softmax": ZERO,
     "concat_stored": Rule(nothing, "aten::cat: not counted"),
+    "stored": Rule(nothing, "returns a buffer: no operator"),
+    "gather": Rule(nothing, "aten::index_select: not counted"),
     "unknown": UNKNOWN,
 }
 

@@ -302,6 +302,8 @@ RULES: dict[str, Rule] = {
     "thresholded_relu": ZERO,
     "log_softmax": Rule(nothing, "nn.LogSoftmax is not in MODULES_MAPPING; F.log_softmax is not patched: 0"),
     "concat_stored": Rule(nothing, "torch.cat: not patched"),
+    "stored": Rule(nothing, "a helper module: no hook"),
+    "gather": Rule(nothing, "Tensor.index_select: not patched"),
     "unknown": UNKNOWN,
 }
 

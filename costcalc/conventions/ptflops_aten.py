@@ -106,6 +106,8 @@ RULES: dict[str, Rule] = {
     "gelu_tanh": ZERO,
     "log_softmax": ZERO,
     "concat_stored": ZERO,
+    "stored": ZERO,
+    "gather": ZERO,
     "unknown": UNKNOWN,
 }
 

@@ -45,6 +45,8 @@ _BUILT: dict[str, Call] = {
     **dict.fromkeys(("elementwise", "unary", "clip", "matmul", "reduce", "reshape", "transpose", "pad"), Call.HELPER),
     "hardmax": Call.HELPER,
     "concat_stored": Call.HELPER,
+    "stored": Call.HELPER,
+    "gather": Call.HELPER,
 }
 _CHANNELS_LAST = {"linear": "ChannelsLastLinear", "layer_norm": "ChannelsLastLayerNorm"}
 
@@ -58,6 +60,7 @@ _VIEWS = frozenset({"crop", "channel_slice", "channel_split"})  # their outputs 
 # modules of costcalc's build that compute channels last and hand back a permuted result: layout not worked out
 _OTHER_LAYOUT = frozenset(
     {"elementwise", "matmul", "reduce", "reshape", "transpose", "hardmax", "concat_stored", "unknown"}
+    | {"stored", "gather"}
 )
 
 

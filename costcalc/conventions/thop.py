@@ -215,6 +215,8 @@ RULES: dict[str, Rule] = {
     "gelu_tanh": ZERO,
     "log_softmax": ZERO,
     "concat_stored": HELPER,
+    "stored": HELPER,
+    "gather": HELPER,
     "unknown": UNKNOWN,
 }
 

@@ -114,6 +114,8 @@ RULES: dict[str, Rule] = {
     "gelu_tanh": ZERO,
     "log_softmax": ZERO,
     "concat_stored": Rule(nothing, "its parameter is named 'stored', not weight or bias: 0"),
+    "stored": Rule(nothing, "a buffer, or a parameter named 'stored', not weight or bias: 0"),
+    "gather": ZERO,
     "unknown": UNKNOWN,
 }
 

@@ -136,6 +136,47 @@ class ConcatStored(Free):
         return [Part("ConcatStored", (stored, p["axis"], p["before"], p["learned"]))]
 
 
+@register
+class Gather(Free):
+    name = "gather"
+    summary = "elements picked along an axis by a stored index list, any number of times each (Swin V2's bias table)"
+    params = {
+        "axis": Param(non_negative_int, doc="the axis picked along, from 0 (channels last)"),
+        "count": Param(positive_int, doc="how many indices: the axis's size in the output"),
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        shape = inputs[0]
+        if p["axis"] >= len(shape):
+            raise SpecError(
+                f"axis {p['axis']} of a {fmt_shape(shape)} input", expected=f"an axis from 0 to {len(shape) - 1}"
+            )
+        return tuple(p["count"] if i == p["axis"] else d for i, d in enumerate(shape))
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Gather", (p["axis"], p["count"]))]
+
+
+@register
+class Stored(Free):
+    name = "stored"
+    summary = "a stored tensor read as data, computed from nothing (Swin V2's coordinate table, fed to its MLP)"
+    min_inputs, max_inputs = 0, 0  # reads no layer: it is there from the start, like the weights
+    params = {
+        "shape": Param(int_list(1), doc="its shape (channels last)"),
+        "learned": Param(boolean, False, "its elements count as parameters (a buffer, as Swin V2's table, is not)"),
+    }
+
+    def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
+        return p["shape"]
+
+    def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
+        return Cost(params=elements(out) if p["learned"] else 0)  # read, not computed
+
+    def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:
+        return [Part("Stored", (tuple(p["shape"]), p["learned"]))]
+
+
 def text(raw: Any, evaluate: Evaluate) -> str:
     if isinstance(raw, str) and raw.strip():
         return clip(raw.strip(), 100)

@@ -188,6 +188,36 @@ class Hardmax(nn.Module):
         return out.permute(0, 3, 1, 2) if out.dim() == 4 else out
 
 
+class Gather(nn.Module):
+    """``count`` elements picked along costcalc's ``axis`` (all index 0 here: only shapes and counts are checked)."""
+
+    def __init__(self, axis: int, count: int) -> None:
+        super().__init__()
+        self.axis = axis + 1
+        self.register_buffer("index", torch.zeros(count, dtype=torch.long))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1) if x.dim() == 4 else x
+        out = x.index_select(self.axis, self.index)
+        return out.permute(0, 3, 1, 2) if out.dim() == 4 else out
+
+
+class Stored(nn.Module):
+    """A stored tensor (a parameter when learned, else a buffer), read by no input: one copy, batch 1, which
+    PyTorch broadcasts where it meets the batch (costcalc counts what is computed from it per sample)."""
+
+    def __init__(self, shape: tuple, learned: bool = False) -> None:
+        super().__init__()
+        tensor = torch.zeros(1, shape[2], shape[0], shape[1]) if len(shape) == 3 else torch.zeros(1, *shape)
+        if learned:
+            self.stored = nn.Parameter(tensor)
+        else:
+            self.register_buffer("stored", tensor)
+
+    def forward(self) -> torch.Tensor:
+        return self.stored
+
+
 class ConcatStored(nn.Module):
     """A stored tensor (a parameter when learned) joined to the input along costcalc's ``axis``."""
 

@@ -109,11 +109,13 @@ from ..onnx.torch_parts import (  # noqa: E402, F401
     Clip,
     ConcatStored,
     Elementwise,
+    Gather,
     Hardmax,
     MatMul,
     Pad,
     Reduce,
     Reshape,
+    Stored,
     Transpose,
     Unary,
 )
