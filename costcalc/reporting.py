@@ -566,6 +566,7 @@ def build_report(
         training,
         (),
         tuple(Notice("input", text) for text in getattr(graph, "warnings", ()))
+        + tuple(Notice("onnx", text) for text in getattr(getattr(spec, "onnx", None), "notes", ()))
         + tuple(dead_layer_notices(analysis.layers)),
         options.chart,
         input_note,

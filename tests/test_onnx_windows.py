@@ -317,13 +317,132 @@ def test_a_gathered_operand_builds_in_pytorch_with_the_table_as_its_parameters()
     assert module.table.grad is not None and int((module.table.grad > 0).sum()) == 9
 
 
-def test_a_product_of_stored_tensors_alone_is_refused_by_name(tmp_path):
-    """Swin V2's position MLP runs on a stored coordinate table: PyTorch counts it, costcalc's layers (all on
-    the input's path) cannot hold it, so it is refused at its node, never counted as zero."""
+def position_mlp(folded: bool = False, gather: str = "Gather"):
+    """Swin V2's continuous position bias at toy size, as torchvision's export writes it: an MLP (2 → 8 → 3
+    heads) on a stored 3×3 coordinate table, gathered by a 16-entry index into 3 heads × 4×4, 16·sigmoid,
+    added to the attention logits x (1×3×4×4) after F.normalize (x / ‖x‖ expanded). ``folded``: the first
+    Linear evaluated at export into a stored 3×3×8 table, as the dynamo exporter writes it."""
+    first = (
+        [node("Add", ["table_w1", "b1"], ["h0"], "cpb_bias")]
+        if folded
+        else [node("MatMul", ["coords", "W1"], ["h"], "cpb_0"), node("Add", ["h", "b1"], ["h0"], "cpb_bias")]
+    )
+    index = (
+        node("Gather", ["flat", "index"], ["picked"], "bias_gather", axis=0)
+        if gather == "Gather"
+        else node("GatherND", ["flat", "index_rows"], ["picked"], "bias_gather")
+    )
     nodes = [
-        node("MatMul", ["coords", "W"], ["h"], "cpb_mlp"),
-        node("Relu", ["x"], ["y"], "relu"),
+        node("ReduceL2", ["x", "last"], ["norm"], "norm", keepdims=1),  # → 1×3×4×1
+        node("Clip", ["norm", "eps"], ["safe"], "clamp"),
+        node("Shape", ["x"], ["x_shape"], "shape"),
+        node("Expand", ["safe", "x_shape"], ["wide"], "expand"),  # → 1×3×4×4, read only by the Div
+        node("Div", ["x", "wide"], ["unit"], "normalize"),
+        *first,
+        node("Relu", ["h0"], ["h1"], "cpb_relu"),
+        node("MatMul", ["h1", "W2"], ["h2"], "cpb_2"),  # → 1×3×3×3
+        node("Reshape", ["h2", "rows"], ["flat"], "table_rows"),  # → 9×3
+        index,  # → 16×3
+        node("Reshape", ["picked", "grid"], ["grid_hwc"], "bias_grid"),  # → 4×4×3
+        node("Transpose", ["grid_hwc"], ["chw"], "heads_first", perm=[2, 0, 1]),  # → 3×4×4
+        node("Unsqueeze", ["chw", "zero"], ["bias4"], "batch_axis"),  # → 1×3×4×4
+        node("Sigmoid", ["bias4"], ["gate"], "sigmoid"),
+        node("Mul", ["gate", "sixteen"], ["bias"], "times_16"),
+        node("Add", ["unit", "bias"], ["y"], "add_bias"),
     ]
-    m = model(nodes, [("x", [1, 4])], ["y", "h"], [weight("coords", 1, 15, 15, 2), weight("W", 2, 8)])
-    with pytest.raises(SpecError, match=r"'cpb_mlp' \(MatMul\).*MatMul of two stored tensors"):
+    stored = [weight("table_w1", 1, 3, 3, 8)] if folded else [weight("coords", 1, 3, 3, 2), weight("W1", 2, 8)]
+    initializers = [
+        *stored,
+        weight("b1", 8),
+        weight("W2", 8, 3),
+        ints("last", [-1]),
+        floats("eps", [1e-12]),
+        ints("rows", [-1, 3]),
+        ints("index", [(i * 5) % 9 for i in range(16)]),
+        ints("index_rows", [[(i * 5) % 9] for i in range(16)]),
+        ints("grid", [4, 4, 3]),
+        ints("zero", [0]),
+        floats("sixteen", [16.0]),
+    ]
+    return model(nodes, [("x", [1, 3, 4, 4])], ["y"], initializers, opset=18)
+
+
+@pytest.mark.parametrize("gather", ["Gather", "GatherND"])
+def test_swin_v2_position_mlp_on_a_stored_table_is_counted(tmp_path, gather):
+    """Its MLP runs on stored values, not on the input, and PyTorch counts it: 9 table rows · 2 · 8 = 144 MACs and
+    9 · 8 · 3 = 216; params 2·8 + 8 + 8·3 = 48 (the coordinate table is a buffer, data not params)."""
+    m = position_mlp(gather=gather)
+    spec, analysis = run(m, tmp_path)
+    assert [(x.kind, x.macs) for x in analysis.layers if x.macs] == [("linear", 144), ("linear", 216)]
+    assert (analysis.totals.macs, analysis.totals.params) == (360, 48)
+    assert layer(analysis, "coords").kind == "stored" and layer(analysis, "coords").params == 0
+    assert layer(analysis, "bias_gather").output == (16, 3)  # 16 picks of the 9 rows
+    assert check_shapes(m, spec) > 10  # every tensor as onnx.shape_inference has it
+
+
+def test_a_first_linear_folded_at_export_is_not_counted(tmp_path):
+    """The dynamo exporter evaluates the first Linear on the table at export: the file computes only the second
+    (216 MACs, 24 params); the folded table and its bias, added on stored values, are data."""
+    spec, analysis = run(position_mlp(folded=True), tmp_path)
+    assert (analysis.totals.macs, analysis.totals.params) == (216, 24)
+
+
+def test_a_stored_table_needs_a_batch_of_one(tmp_path):
+    m = position_mlp()
+    with pytest.raises(SpecError, match=r"'cpb_0' \(MatMul\).*computed once per run.*batch of 1"):
+        run(m, tmp_path, input_dims=(2, 3, 4, 4))
+
+
+def test_an_expand_of_an_activation_read_by_other_than_arithmetic_is_refused(tmp_path):
+    nodes = [
+        node("ReduceL2", ["x", "last"], ["norm"], "norm", keepdims=1),
+        node("Shape", ["x"], ["x_shape"], "shape"),
+        node("Expand", ["norm", "x_shape"], ["wide"], "expand"),
+        node("Concat", ["x", "wide"], ["y"], "join", axis=1),
+    ]
+    m = model(nodes, [("x", [1, 3, 4, 4])], ["y"], [ints("last", [-1])], opset=18)
+    with pytest.raises(SpecError, match=r"'expand' \(Expand\).*read by something other than elementwise"):
         run(m, tmp_path)
+
+
+def test_an_expand_wider_than_what_reads_it_is_refused(tmp_path):
+    """Read unexpanded, x / ‖x‖ expanded to 2×… would lose the Expand's axis: refused at the Div."""
+    nodes = [
+        node("ReduceL2", ["x", "last"], ["norm"], "norm", keepdims=1),
+        node("Expand", ["norm", "wider"], ["wide"], "expand"),
+        node("Div", ["x", "wide"], ["y"], "normalize"),
+    ]
+    m = model(nodes, [("x", [1, 3, 4, 4])], ["y"], [ints("last", [-1]), ints("wider", [2, 1, 3, 4, 4])], opset=18)
+    with pytest.raises(SpecError, match=r"'normalize' \(Div\).*expanded to \[2, 1, 3, 4, 4\]"):
+        run(m, tmp_path)
+
+
+def test_a_pad_of_a_channels_last_grid(tmp_path):
+    """Swin V2 pads its N×H×W×C map to whole windows (28 → 32): zero_pad of height and width."""
+    nodes = [
+        node("Transpose", ["x"], ["nhwc"], "to_nhwc", perm=[0, 2, 3, 1]),  # 1×5×6×3
+        node("Pad", ["nhwc", "pads"], ["y"], "pad"),
+    ]
+    m = model(nodes, [("x", [1, 3, 5, 6])], ["y"], [ints("pads", [0, 0, 0, 0, 0, 3, 2, 0])], opset=18)
+    spec, analysis = run(m, tmp_path)
+    assert layer(analysis, "pad").kind == "zero_pad" and layer(analysis, "pad").output == (8, 8, 3)
+    check_shapes(m, spec)
+
+
+def test_the_once_per_run_note_is_in_every_format(tmp_path):
+    """The table's MLP runs once per run; costcalc counts per sample: the report says so (JSON warnings, table)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from costcalc.cli import app
+
+    from .onnx_support import save
+
+    path = save(position_mlp(), tmp_path / "v2.onnx")
+    result = CliRunner().invoke(app, ["analyze", str(path), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    notes = [w for w in json.loads(result.stdout)["warnings"] if w["code"] == "onnx"]
+    assert len(notes) == 1 and "run once per run" in notes[0]["message"] and "'coords'" in notes[0]["message"]
+    table = CliRunner().invoke(app, ["analyze", str(path)])
+    assert "run once per run" in table.stdout

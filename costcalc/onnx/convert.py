@@ -170,6 +170,8 @@ class Converter:
         self.folded: list[FoldedNorm] = []
         self.removed_biases: list[tuple[str, int]] = []
         self.weight_users: dict[str, list[str]] = {}
+        self.stored_layers: dict[str, Act] = {}  # stored tensors read as data, by tensor name
+        self.expanded: dict[str, tuple[int, ...]] = {}  # Expand outputs read as their unexpanded input
         self.declared: dict[str, tuple[int | str | None, ...]] = {}
         self.consumers: dict[str, list[Node]] = {}
         self.batch = 1

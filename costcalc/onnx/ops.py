@@ -686,6 +686,9 @@ def slice_(cx: Converter, node: Node) -> None:
 def gather(cx: Converter, node: Node) -> None:
     data = cx.input(node, 0)
     axis = cx.int_(node, "axis", 0)
+    if isinstance(data, Act) and isinstance(cx.input(node, 1), Weight):
+        many(cx, node, data, cx.input(node, 1), axis)  # type: ignore[arg-type]
+        return
     if isinstance(data, Act):
         indices = cx.const(node, 1, "indices")
         rank = data.rank
@@ -696,11 +699,14 @@ def gather(cx: Converter, node: Node) -> None:
             # every element in order: a reshape (the dynamo exporter's as_strided of a contiguous tensor)
             reshaped(cx, node, data, data.dims[:axis] + indices.dims + data.dims[axis + 1 :])
             return
-        if len(picked) != 1 or not 0 <= picked[0] < data.dims[axis]:
+        if any(not 0 <= i < data.dims[axis] for i in picked):
             raise NodeFailure(
-                f"Gather of {len(picked)} indices from activations",
-                expected="one index (a slice; costcalc has no gather kind)",
+                f"Gather of {len(picked)} indices, some outside an axis of {data.dims[axis]}",
+                expected=f"indices from {-data.dims[axis]} to {data.dims[axis] - 1}",
             )
+        if len(picked) != 1:
+            many(cx, node, data, indices, axis)
+            return
         ranges = [range(d) for d in data.dims]
         ranges[axis] = range(picked[0], picked[0] + 1)
         if indices.dims:  # an index list of one: the axis stays, of size 1
@@ -722,6 +728,43 @@ def gather(cx: Converter, node: Node) -> None:
     cx.set(node, fold(lambda: V.gather(consts[0], consts[1], axis)))
 
 
+def many(cx: Converter, node: Node, data: Act, indices: Const | Weight, axis: int) -> None:
+    """A Gather of many indices from an activation: costcalc's gather of that many along the axis, then a free
+    reshape when the indices are not a plain list (their dims replace the axis)."""
+    axis = norm_axis(axis, data.rank)
+    not_batch(axis, "Gather", data)
+    count = V.elements(indices.dims)
+    dims = data.dims[:axis] + (count,) + data.dims[axis + 1 :]
+    final = data.dims[:axis] + tuple(indices.dims) + data.dims[axis + 1 :]
+    if tuple(final) == dims:
+        cx.emit(node, "gather", {"axis": data.axes.index(axis), "count": count}, [data], dims, data.axes)
+        return
+    name = f"{node.name or 'Gather_' + str(node.index)}/gather"
+    kept = _Kept()
+    fake = _Renamed(node, name, kept)
+    cx.emit(fake, "gather", {"axis": data.axes.index(axis), "count": count}, [data], dims, data.axes)  # type: ignore[arg-type]
+    reshaped(cx, node, kept.value, final)
+
+
+@handles("GatherND")
+def gather_nd(cx: Converter, node: Node) -> None:
+    """GatherND with one index per row (indices …×1, batch_dims 0) picks along the first axis, as Gather does
+    (the dynamo exporter writes Swin V2's table[index] so); anything else is refused."""
+    data, indices = cx.input(node, 0), cx.input(node, 1)
+    if not isinstance(data, Act) or cx.int_(node, "batch_dims", 0) != 0 or isinstance(indices, Act):
+        raise NodeFailure(
+            "GatherND on activations with batch_dims or activation indices, or on stored tensors",
+            expected="GatherND of an activation by stored indices of dims …×1 (a Gather along the first axis)",
+        )
+    if not indices.dims or indices.dims[-1] != 1:  # type: ignore[union-attr]
+        raise NodeFailure(
+            f"GatherND with indices of dims {list(indices.dims)}",  # type: ignore[union-attr]
+            expected="indices of dims …×1: one index along the first axis per row",
+        )
+    rows = Weight(indices.dims[:-1], False, indices.sources, indices.name if isinstance(indices, Weight) else "")  # type: ignore[union-attr]
+    many(cx, node, data, rows, 0)
+
+
 @handles("Expand")
 def expand(cx: Converter, node: Node) -> None:
     value = cx.input(node, 0)
@@ -733,8 +776,23 @@ def expand(cx: Converter, node: Node) -> None:
         cx.set(node, Weight(dims, value.floating, value.sources, value.name))
     elif tuple(dims) == value.dims:  # type: ignore[union-attr]
         cx.emit(node, "identity", {}, [value], value.dims, value.axes)  # type: ignore[union-attr]
+    elif node.outputs and broadcast_only(cx, node.outputs[0]):
+        # F.normalize's x / norm.expand_as(x): a view that the elementwise op after it broadcasts the same way,
+        # so that op reads the activation itself (elementwise() checks its output is the expanded one's)
+        cx.expanded[node.outputs[0]] = tuple(dims)
+        cx.set(node, value)  # type: ignore[arg-type]
     else:
-        raise NodeFailure("Expand of an activation", expected="an Expand on constants (costcalc has no kind for it)")
+        raise NodeFailure(
+            "Expand of an activation read by something other than elementwise arithmetic",
+            expected="an Expand on constants, or one that only Add, Sub, Mul, Div … read (a broadcast)",
+        )
+
+
+def broadcast_only(cx: Converter, name: str) -> bool:
+    """Every reader of the tensor ``name`` is elementwise arithmetic (which broadcasts), and it is no graph output."""
+    readers = cx.consumers.get(name, [])
+    outputs = {o.name for o in cx.graph.outputs}
+    return bool(readers) and name not in outputs and all(r.op_type in ELEMENTWISE_OPS for r in readers)
 
 
 @handles("ScatterND")
@@ -964,11 +1022,7 @@ def matmul(cx: Converter, node: Node) -> None:
         matmul_acts(cx, node, a, b)
         return
     if not isinstance(a, Act) and not isinstance(b, Act):
-        raise NodeFailure(
-            "MatMul of two stored tensors: a computation on the model's stored values alone (Swin V2's position"
-            " MLP on its coordinate table), which costcalc's layers, all on the input's path, cannot hold",
-            expected="a MatMul with an activation",
-        )
+        a = stored_act(cx, node, a)  # Swin V2's position MLP on its coordinate table: computed, so counted
     if not isinstance(a, Act):
         raise NodeFailure("MatMul of a stored tensor by an activation", expected="activation × weight")
     w = cx.weight(node, 1)
@@ -988,6 +1042,42 @@ def matmul(cx: Converter, node: Node) -> None:
             f"MatMul of a rank-{a.rank} activation by a weight", expected="a matrix input (costcalc's fc)"
         )
     cx.used_weight(w, act.layer)
+
+
+def stored_act(cx: Converter, node: Node, value: V.Value) -> Act:
+    """A stored float tensor that a layer computes on, as the output of a `stored` layer: one per tensor (a
+    table read by many nodes is one layer), without a batch axis (PyTorch computes on it once per run; costcalc
+    counts per sample, so exactly at batch 1, and the converter asks for a batch of 1 when it is not)."""
+    if isinstance(value, Const) and value.floating:  # small enough to have been decoded: read as stored
+        value = Weight(value.dims, True, value.sources, node.inputs[0])
+    if not (isinstance(value, Weight) and value.floating):
+        raise NodeFailure(
+            f"{node.op_type} of two stored tensors, neither of them floating-point data",
+            expected="a product with an activation, or of a stored float tensor",
+        )
+    # a tensor computed from stored ones only (the dynamo exporter folds the MLP's first Linear and keeps its
+    # bias and ReLU) is read as it is: elementwise work on stored values is evaluated at load, as constants are
+    known = cx.stored_layers.get(value.name)
+    if known is not None:
+        return known
+    if cx.batch != 1:
+        raise NodeFailure(
+            f"{node.op_type} on the stored tensor '{value.name}' (computed once per run, not per sample)",
+            expected="a model exported for a batch of 1",
+            hint="export the model with a batch of 1 (costcalc multiplies by --batch)",
+        )
+    kept = _Kept()
+    fake = _Renamed(node, value.name, kept)
+    axes = tuple(range(len(value.dims)))
+    cx.emit(fake, "stored", {"shape": list(value.dims)}, [], value.dims, axes, batched=False)  # type: ignore[arg-type]
+    cx.used_weight(value, kept.value.layer)
+    if not cx.stored_layers:
+        cx.notes.append(
+            f"layers on stored tensors ('{kept.value.layer}' …) run once per run in the model, whatever the batch;"
+            " costcalc counts them per sample, as every layer (exact at batch 1, the batch the file was read at)"
+        )
+    cx.stored_layers[value.name] = kept.value
+    return kept.value
 
 
 def matmul_acts(cx: Converter, node: Node, a: Act, b: Act, transpose_b: bool = False) -> None:
@@ -1298,7 +1388,8 @@ def unary_value(cx: Converter, node: Node) -> Act | None:
     if isinstance(value, Const) and node.op_type in V.UNARY:
         cx.set(node, fold(lambda: V.elementwise(node.op_type, [value])))
         return None
-    if isinstance(value, Weight):
+    if isinstance(value, Weight) or (isinstance(value, Const) and value.floating):
+        # on stored values alone: evaluated at load (its values are not needed, only its dims)
         cx.set(node, Weight(value.dims, value.floating, value.sources, node.outputs[0]))
         return None
     raise NodeFailure(f"{node.op_type} on constants", expected="an activation")
@@ -1467,6 +1558,10 @@ def elementwise(cx: Converter, node: Node) -> None:
         return
     try:
         dims = V.broadcast_dims(*(v.dims for v in values))
+        if any(n in cx.expanded for n in names):  # an expanded operand read unexpanded: the same result?
+            written = V.broadcast_dims(*(cx.expanded.get(n, v.dims) for n, v in zip(names, values)))
+            if written != dims:
+                raise FoldError(f"an operand expanded to {list(written)}, more than the other operands' {list(dims)}")
     except FoldError as exc:
         raise NodeFailure(str(exc)) from None
     acts = [v for v in values if isinstance(v, Act)]
@@ -1590,19 +1685,24 @@ def pad(cx: Converter, node: Node) -> None:
     if not moved:
         cx.emit(node, "identity", {}, [x], x.dims, x.axes)
         return
-    if x.rank != 4 or not set(moved) <= {2, 3}:
+    if x.rank == 4 and set(moved) <= {1, 2}:  # N×H×W×C (Swin V2 pads its windows' grid)
+        x = arrange(cx, node, batched(cx, node, x), (1, 2, 3), "Pad")
+        h, w = 1, 2
+    elif x.rank == 4 and set(moved) <= {2, 3}:  # N×C×H×W
+        x = image(cx, node, x, "Pad")
+        h, w = 2, 3
+    else:
         raise NodeFailure(f"Pad of axes {moved} of {list(x.dims)}", expected="padding of height and width only")
-    x = image(cx, node, x, "Pad")
-    padding = padding_value(begin[2], end[2], begin[3], end[3])
+    padding = padding_value(begin[h], end[h], begin[w], end[w])
     if mode == "constant" and value == 0:
-        cx.emit(node, "zero_pad", {"padding": padding}, [x], dims)
+        cx.emit(node, "zero_pad", {"padding": padding}, [x], dims, x.axes)
     else:
         if mode not in ("constant", "reflect", "edge", "wrap"):
             raise NodeFailure(f"Pad mode '{mode}'", expected="constant, reflect, edge or wrap")
         params: dict[str, Any] = {"padding": padding, "mode": mode}
         if mode == "constant":
             params["value"] = _scalar(value)
-        cx.emit(node, "pad", params, [x], dims)
+        cx.emit(node, "pad", params, [x], dims, x.axes)
 
 
 @handles("Resize", "Upsample")

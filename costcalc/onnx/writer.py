@@ -52,7 +52,7 @@ def entry_text(
     parts = [f"kind: {scalar(kind)}"]
     if name is not None:
         parts.append(f"name: {scalar(name)}")
-    if inputs is not None:
+    if inputs:  # none: a layer reading nothing (a stored tensor) is written without one
         parts.append(f"input: {scalar(inputs[0])}" if len(inputs) == 1 else f"inputs: {scalar(list(inputs))}")
     parts += [f"{key}: {scalar(value)}" for key, value in params.items()]
     return "{" + ", ".join(parts) + extra + "}"
