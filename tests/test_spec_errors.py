@@ -164,6 +164,18 @@ CASES = [
         "this entry; did you mean 'filters'?; expected fields that name arguments, or that the entry's values read\n"
         "  block 'stage' used as 's' at net.yaml:13:5",
     ),
+    (
+        "a row field like no name the entry takes: no did-you-mean",
+        "input: [8, 8, 3]\nvars:\n  rows: [{qqqqzz: 1}]\nlayers:\n  - kind: relu\n    name: r\n    for: rows\n",
+        "net.yaml:7:10: error: layer 'r': for: the row field 'qqqqzz' is neither a parameter of relu nor read by "
+        "this entry; expected fields that name arguments, or that the entry's values read",
+    ),
+    (
+        "a row where a number is expected is named a row",
+        "input: [8, 8, 3]\nvars:\n  r: {a: 1}\nlayers:\n  - {kind: conv, name: c, filters: r, kernel: 1}\n",
+        "net.yaml:5:36: error: layer 'c': filters: 'r' is a row; expected a number or a word (index a list "
+        "(widths[i]) or read a row's field (stage.channels))",
+    ),
     # the exact words of each rule's refusal, and where it points (mutants of these messages survived)
     (
         "choice input that cannot be evaluated, at its input: line",
