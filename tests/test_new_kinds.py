@@ -296,3 +296,20 @@ def test_a_flat_input_has_no_height_and_says_so(run_spec):
     message = caught.value.format()
     assert "'in_height' has no value here: the layer's input is 12, not height × width × channels" in message
     assert "did you mean" not in message  # it was "not defined; did you mean 'in_height'?"
+
+
+def test_a_stored_tensor_moves_no_bytes_itself(write_spec):
+    """Like the network input it is in memory already: its readers read it (mlp's input bytes), it writes nothing."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from costcalc.cli import app
+
+    path = write_spec(STORED)
+    result = CliRunner().invoke(app, ["analyze", str(path), "--device", "apple-m2-gpu", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row for row in json.loads(result.stdout)["layers"]}
+    assert rows["table"]["bytes"] == 0
+    # the linear reads the 3×3×2 table (18 floats, 72 B) and its 10 + 5 params (60 B), writes 3×3×5 (180 B)
+    assert rows["mlp"]["bytes"] == 72 + 60 + 180

@@ -162,6 +162,7 @@ class Stored(Free):
     name = "stored"
     summary = "a stored tensor read as data, computed from nothing (Swin V2's coordinate table, fed to its MLP)"
     min_inputs, max_inputs = 0, 0  # reads no layer: it is there from the start, like the weights
+    view = True  # in memory with the model: its readers read it, nothing is written (as the network input)
     params = {
         "shape": Param(int_list(1), doc="its shape (channels last)"),
         "learned": Param(boolean, False, "its elements count as parameters (a buffer, as Swin V2's table, is not)"),
