@@ -43,7 +43,8 @@ CASES = [
         "add of different shapes",
         "input: [28, 28, 128]\nlayers:\n  - {kind: conv, name: main, filters: 256, kernel: 1}\n"
         "  - {kind: add, name: sum, inputs: [main, input]}\n",
-        "layer 'sum': add needs equal shapes: 28×28×256 vs 28×28×128",
+        "layer 'sum': add needs equal shapes: 28×28×256 vs 28×28×128; expected inputs of the same shape "
+        "(a projection (1×1 conv) on the shortcut can match them)",
     ),
     (
         "concat of different spatial sizes",
