@@ -389,7 +389,7 @@ def test_a_first_linear_folded_at_export_is_not_counted(tmp_path):
 
 def test_a_stored_table_needs_a_batch_of_one(tmp_path):
     m = position_mlp()
-    with pytest.raises(SpecError, match=r"'cpb_0' \(MatMul\).*computed once per run.*batch of 1"):
+    with pytest.raises(SpecError, match=r"'cpb_0' \(MatMul\).*computed once per forward pass.*batch of 1"):
         run(m, tmp_path, input_dims=(2, 3, 4, 4))
 
 
@@ -430,7 +430,7 @@ def test_a_pad_of_a_channels_last_grid(tmp_path):
 
 
 def test_the_once_per_run_note_is_in_every_format(tmp_path):
-    """The table's MLP runs once per run; costcalc counts per sample: the report says so (JSON warnings, table)."""
+    """The table's MLP runs once per forward pass; costcalc counts per sample: the report says so (JSON warnings, table)."""
     import json
 
     from typer.testing import CliRunner
@@ -443,6 +443,6 @@ def test_the_once_per_run_note_is_in_every_format(tmp_path):
     result = CliRunner().invoke(app, ["analyze", str(path), "-f", "json"])
     assert result.exit_code == 0, result.output
     notes = [w for w in json.loads(result.stdout)["warnings"] if w["code"] == "onnx"]
-    assert len(notes) == 1 and "run once per run" in notes[0]["message"] and "'coords'" in notes[0]["message"]
+    assert len(notes) == 1 and "run once per forward pass" in notes[0]["message"] and "'coords'" in notes[0]["message"]
     table = CliRunner().invoke(app, ["analyze", str(path)])
-    assert "run once per run" in table.stdout
+    assert "run once per forward pass" in table.stdout

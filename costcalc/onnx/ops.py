@@ -1046,7 +1046,7 @@ def matmul(cx: Converter, node: Node) -> None:
 
 def stored_act(cx: Converter, node: Node, value: V.Value) -> Act:
     """A stored float tensor that a layer computes on, as the output of a `stored` layer: one per tensor (a
-    table read by many nodes is one layer), without a batch axis (PyTorch computes on it once per run; costcalc
+    table read by many nodes is one layer), without a batch axis (PyTorch computes on it once per forward pass; costcalc
     counts per sample, so exactly at batch 1, and the converter asks for a batch of 1 when it is not)."""
     if isinstance(value, Const) and value.floating:  # small enough to have been decoded: read as stored
         value = Weight(value.dims, True, value.sources, node.inputs[0])
@@ -1062,7 +1062,7 @@ def stored_act(cx: Converter, node: Node, value: V.Value) -> Act:
         return known
     if cx.batch != 1:
         raise NodeFailure(
-            f"{node.op_type} on the stored tensor '{value.name}' (computed once per run, not per sample)",
+            f"{node.op_type} on the stored tensor '{value.name}' (computed once per forward pass, not per sample)",
             expected="a model exported for a batch of 1",
             hint="export the model with a batch of 1 (costcalc multiplies by --batch)",
         )
@@ -1073,8 +1073,9 @@ def stored_act(cx: Converter, node: Node, value: V.Value) -> Act:
     cx.used_weight(value, kept.value.layer)
     if not cx.stored_layers:
         cx.notes.append(
-            f"layers on stored tensors ('{kept.value.layer}' …) run once per run in the model, whatever the batch;"
-            " costcalc counts them per sample, as every layer (exact at batch 1, the batch the file was read at)"
+            f"layers computed from stored tensors alone ('{kept.value.layer}' …) run once per forward pass, whatever"
+            " the batch; costcalc counts them per sample like every layer (exact at batch 1, the batch the file was"
+            " read at)"
         )
     cx.stored_layers[value.name] = kept.value
     return kept.value
