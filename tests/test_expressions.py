@@ -122,3 +122,18 @@ def test_powers_at_zero_and_below_zero_and_lengths_of_what_has_none():
         evaluate("0 ** -1", scope)
     with pytest.raises(SpecError, match="the number 3 has no length"):
         evaluate("len(3)", scope)
+
+
+def test_a_word_and_a_number_are_unequal_and_not_ordered():
+    """== and != of a word and a number answer (they differ); <, <=, >, >= of a word refuse, word for word."""
+    assert evaluate("act == 1", SCOPE) is False and evaluate("act != 1", SCOPE) is True
+    for text in ("act < 1", "act < 'x'"):
+        with pytest.raises(SpecError) as caught:
+            evaluate(text, SCOPE)
+        assert caught.value.message == f"cannot evaluate '{text}': a word can only be compared with == or !="
+
+
+def test_indexing_what_is_not_a_list_says_what_it_is():
+    with pytest.raises(SpecError) as caught:
+        evaluate("c[0]", SCOPE)
+    assert caught.value.message == "cannot evaluate 'c[0]': 'c' is the number 24, not a list: it cannot be indexed"
