@@ -137,3 +137,11 @@ def test_indexing_what_is_not_a_list_says_what_it_is():
     with pytest.raises(SpecError) as caught:
         evaluate("c[0]", SCOPE)
     assert caught.value.message == "cannot evaluate 'c[0]': 'c' is the number 24, not a list: it cannot be indexed"
+
+
+def test_a_whole_float_indexes_a_list():
+    scope = MappingScope({"w": (8, 16, 32)})
+    assert evaluate("w[1.0]", scope) == 16 and evaluate("w[4 / 2]", scope) == 32 and evaluate("w[-1.0]", scope) == 32
+    with pytest.raises(SpecError) as caught:
+        evaluate("w[0.5]", scope)
+    assert caught.value.message == "cannot evaluate 'w[0.5]': a list index must be a whole number, got the number 0.5"
