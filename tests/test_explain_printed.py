@@ -86,6 +86,7 @@ def test_each_kinds_formula_and_its_words_as_printed(write_spec):
         "  - {kind: elementwise, name: e, op: add, operand: [3], learned: true}\n"
         "  - {kind: conv_transpose, name: t, filters: 2, kernel: 2}\n"
         "  - {kind: separable_conv, name: sp, filters: 2, kernel: 3}\n"
+        "  - {kind: batch_norm, name: bn}\n"
     )
     result = CliRunner().invoke(app, ["explain", str(path)], env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
@@ -121,5 +122,10 @@ sp  (separable_conv)  5×5×2 from 't' → 3×3×2
   MACs: 3·3·2·3·3 (depthwise) + 3·3·2·2 (pointwise) = 198
   params: 3·3·2 + 2·2 + 2 (bias) = 24
   other ops: 3·3·2 (bias adds) = 18
+
+bn  (batch_norm)  3×3×2 from 'sp' → 3×3×2
+  params: 2·2 (batch norm γ, β) = 4
+  non-trainable: 2·2 (running mean, variance) = 4
+  other ops: 2·3·3·2 (batch norm: a·x + b) = 36
 """
     assert expected in result.stdout
