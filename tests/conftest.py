@@ -21,13 +21,14 @@ def _fresh_expression_cache():
     """Under mutation testing (tests/mutation/run.sh) only: compiled expressions and resolved windows are cached, and a cache filled
     before a mutant was switched on would run the unmutated code; in normal runs the cache stays (it is fast)."""
     if os.environ.get("MUTANT_UNDER_TEST"):
-        from costcalc import expressions
+        from costcalc import expressions, graph
         from costcalc.layers import windows
 
         for module in (expressions, windows):
             for value in vars(module).values():
                 if hasattr(value, "cache_info"):  # an lru_cache'd function
                     value.cache_clear()
+        graph._SHAPE_RECORDS.clear()  # the records expressions read input.width from, one per shape
     yield
 
 

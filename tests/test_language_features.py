@@ -495,3 +495,17 @@ def test_tables_reach_every_output_format(tmp_path):
     for fmt in ("csv", "markdown", "latex", "table"):
         assert runner.invoke(app, ["analyze", str(path), "-f", fmt]).exit_code == 0, fmt
     assert runner.invoke(app, ["explain", str(path)]).exit_code == 0
+
+
+def test_the_input_records_fields_are_its_own_axes(run_spec):
+    """input.height, .width and .channels of a 6×5×3 input, each different (a square or equal pair hides a swap):
+    6·100 + 5·10 + 3 = 653 filters, at the top level and inside a block."""
+    spec = (
+        "input: [6, 5, 3]\nblocks:\n  b:\n    layers:\n"
+        '      - {kind: conv, name: c, filters: "input.height * 100 + input.width * 10 + input.channels", kernel: 1}\n'
+        "layers:\n"
+        '  - {kind: conv, name: top, filters: "input.height * 100 + input.width * 10 + input.channels", kernel: 1}\n'
+        "  - {kind: b, name: inner, input: input}\n"
+    )
+    analysis = run_spec(spec)
+    assert [x.output for x in analysis.layers[1:]] == [(6, 5, 653), (6, 5, 653)]
