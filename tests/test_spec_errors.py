@@ -172,6 +172,12 @@ CASES = [
         "this entry; expected fields that name arguments, or that the entry's values read",
     ),
     (
+        "the input's shape where a number is expected is named a shape",
+        "input: [6, 5, 3]\nlayers:\n  - {kind: conv, name: c, filters: input, kernel: 1}\n",
+        "net.yaml:3:36: error: layer 'c': filters: 'input' is a shape; expected a number or a word (index a list "
+        "(widths[i]) or read a row's field (stage.channels))",
+    ),
+    (
         "a row where a number is expected is named a row",
         "input: [8, 8, 3]\nvars:\n  r: {a: 1}\nlayers:\n  - {kind: conv, name: c, filters: r, kernel: 1}\n",
         "net.yaml:5:36: error: layer 'c': filters: 'r' is a row; expected a number or a word (index a list "
