@@ -145,3 +145,18 @@ def test_a_whole_float_indexes_a_list():
     with pytest.raises(SpecError) as caught:
         evaluate("w[0.5]", scope)
     assert caught.value.message == "cannot evaluate 'w[0.5]': a list index must be a whole number, got the number 0.5"
+
+
+def test_the_nesting_limit_is_the_one_the_message_states():
+    """40 nested unary minuses are 40 levels: allowed; 41 are refused as 'nested deeper than 40 levels'."""
+    assert evaluate("-" * 40 + "1", SCOPE) == 1
+    with pytest.raises(SpecError) as caught:
+        evaluate("-" * 41 + "1", SCOPE)
+    assert caught.value.message.endswith("': nested deeper than 40 levels")
+
+
+def test_results_out_of_range_say_which_way_word_for_word():
+    for text, reason in (("1e400", "the result is not a finite number"), ("1e308 + 1e308", "the result is too large")):
+        with pytest.raises(SpecError) as caught:
+            evaluate(text, SCOPE)
+        assert caught.value.message == f"cannot evaluate '{text}': {reason}"

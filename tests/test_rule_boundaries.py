@@ -829,3 +829,18 @@ def test_an_activation_without_a_pytorch_module_is_refused_as_such():
 
     with pytest.raises(NoTorchEquivalent, match="^no PyTorch module for layer kind 'moduleless'$"):
         Moduleless().torch({}, [(4, 4, 3)], (4, 4, 3))
+
+
+def test_a_ceil_mode_pool_with_padding_on_one_side_only(run_spec):
+    """7×7, kernel 4, stride 2, padding [0, 0, 2, 0] (2 on the left), ceil mode: height ⌈(7 − 4) / 2⌉ + 1 = 3;
+    width ⌈(7 + 2 + 0 − 4) / 2⌉ + 1 = 4, the last window starting at 3·2 − 2 = 4, inside the input."""
+    analysis = run_spec(
+        "input: [7, 7, 1]\nlayers:\n  - {kind: max_pool, name: p, kernel: 4, stride: 2, padding: [0, 0, 2, 0], ceil_mode: true}\n"
+    )
+    assert analysis.layers[1].output == (3, 4, 1)
+    # the kernel wider than the padded width (2 + 1 + 0 = 3 < 4), kept by ceil mode as PyTorch keeps a window that
+    # starts inside: ⌈(2 + 1 + 0 − 4) / 2⌉ + 1 = 1 (the left padding counts; without it, 0 and refused)
+    analysis = run_spec(
+        "input: [4, 2, 1]\nlayers:\n  - {kind: max_pool, name: p, kernel: 4, stride: 2, padding: [0, 0, 1, 0], ceil_mode: true}\n"
+    )
+    assert analysis.layers[1].output == (1, 1, 1)
