@@ -87,6 +87,7 @@ def test_each_kinds_formula_and_its_words_as_printed(write_spec):
         "  - {kind: conv_transpose, name: t, filters: 2, kernel: 2}\n"
         "  - {kind: separable_conv, name: sp, filters: 2, kernel: 3}\n"
         "  - {kind: batch_norm, name: bn}\n"
+        "  - {kind: conv, name: pw, filters: 2, kernel: 1}\n"
     )
     result = CliRunner().invoke(app, ["explain", str(path)], env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
@@ -127,5 +128,12 @@ bn  (batch_norm)  3×3×2 from 'sp' → 3×3×2
   params: 2·2 (batch norm γ, β) = 4
   non-trainable: 2·2 (running mean, variance) = 4
   other ops: 2·3·3·2 (batch norm: a·x + b) = 36
+
+pw  (conv)  3×3×2 from 'bn' → 3×3×2
+  output height: ⌊(3 − 1) / 1⌋ + 1 = 3
+  output width: ⌊(3 − 1) / 1⌋ + 1 = 3
+  MACs: 3·3·2 (output positions × filters) × 1·1·2 (multiplies per output) = 36
+  params: 1·1·2·2 + 2 (bias) = 6
+  other ops: 3·3·2 (bias adds) = 18
 """
     assert expected in result.stdout
