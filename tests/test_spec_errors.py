@@ -55,7 +55,8 @@ CASES = [
     (
         "groups not dividing channels",
         "input: [8, 8, 6]\nlayers:\n  - {kind: conv, name: g, filters: 8, kernel: 1, groups: 4}\n",
-        "layer 'g': groups 4 must divide both input channels 6 and filters 8",
+        "layer 'g': groups 4 must divide both input channels 6 and filters 8; expected channels and filters "
+        "divisible by groups",
     ),
     (
         "bad value type",
