@@ -179,6 +179,16 @@ CASES = [
         "(widths[i]) or read a row's field (stage.channels))",
     ),
     (
+        "a number given as an expression that is a word",
+        "input: [4, 4, 3]\nlayers:\n  - {kind: leaky_relu, name: l, slope: \"'abc'\"}\n",
+        "net.yaml:3:40: error: layer 'l': slope: ''abc'' is the word 'abc'; expected a number",
+    ),
+    (
+        "an output dimension beyond the limit, with the limit",
+        "input: [4, 4, 3]\nlayers:\n  - {kind: upsample, name: u, scale: 10000000}\n",
+        "net.yaml:3:5: error: layer 'u': the output would be 40000000×40000000×3; expected dimensions ≤ 16,777,216",
+    ),
+    (
         "a row where a number is expected is named a row",
         "input: [8, 8, 3]\nvars:\n  r: {a: 1}\nlayers:\n  - {kind: conv, name: c, filters: r, kernel: 1}\n",
         "net.yaml:5:36: error: layer 'c': filters: 'r' is a row; expected a number or a word (index a list "
