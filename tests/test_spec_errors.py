@@ -189,6 +189,16 @@ CASES = [
         "net.yaml:3:5: error: layer 'u': the output would be 40000000×40000000×3; expected dimensions ≤ 16,777,216",
     ),
     (
+        "a number given as a list",
+        "input: [4, 4, 3]\nlayers:\n  - {kind: leaky_relu, name: l, slope: [1, 2]}\n",
+        "net.yaml:3:40: error: layer 'l': slope: got a list of 2; expected a number",
+    ),
+    (
+        "a whole number one past the dimension limit, computed",
+        'input: [2]\nlayers:\n  - {kind: fc, name: f, units: "2 ** 24 + 1"}\n',
+        "net.yaml:3:32: error: layer 'f': units: got 16,777,217; expected a whole number ≤ 16,777,216",
+    ),
+    (
         "a row where a number is expected is named a row",
         "input: [8, 8, 3]\nvars:\n  r: {a: 1}\nlayers:\n  - {kind: conv, name: c, filters: r, kernel: 1}\n",
         "net.yaml:5:36: error: layer 'c': filters: 'r' is a row; expected a number or a word (index a list "
@@ -310,3 +320,10 @@ def test_empty_file(write_spec):
 
 def test_list_instead_of_mapping(write_spec):
     assert "the spec is a list of 2; expected a mapping" in error_of(write_spec, "- a\n- b\n")
+
+
+def test_the_dimension_limit_itself_is_allowed(run_spec):
+    """2²⁴ = 16,777,216 is the largest dimension: as an input, and as a computed whole number (units)."""
+    assert run_spec("input: [16777216]\nlayers:\n  - {kind: relu, name: r}\n").layers[1].output == (16777216,)
+    fc = run_spec('input: [2]\nlayers:\n  - {kind: fc, name: f, units: "2 ** 24"}\n').layers[1]
+    assert fc.output == (16777216,) and fc.macs == 2 * 16777216
