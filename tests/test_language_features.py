@@ -509,3 +509,12 @@ def test_the_input_records_fields_are_its_own_axes(run_spec):
     )
     analysis = run_spec(spec)
     assert [x.output for x in analysis.layers[1:]] == [(6, 5, 653), (6, 5, 653)]
+
+
+def test_a_table_rows_values_are_expressions_read_where_the_table_is(run_spec):
+    """A row's values are evaluated in the spec's scope: filters 2·width = 8, then width + 1 = 5 (width: 4)."""
+    analysis = run_spec(
+        'input: [4, 4, 3]\nvars:\n  width: 4\n  rows: [{filters: "2 * width"}, {filters: "width + 1"}]\n'
+        "layers:\n  - {kind: conv, name: c, kernel: 1, for: rows}\n"
+    )
+    assert [x.output for x in analysis.layers[1:]] == [(4, 4, 8), (4, 4, 5)]
