@@ -284,3 +284,26 @@ def test_and_or_have_pythons_meaning(text, value):
 def test_filters_zero_or_eight_is_eight():
     graph = build_graph(parse_spec('input: [8, 8, 3]\nlayers:\n  - {kind: conv, filters: "0 or 8", kernel: 1}\n', "x"))
     assert graph.nodes[-1].shape == (8, 8, 8)
+
+
+def _table_uses(copies: int) -> str:
+    """A block whose argument is a table of 100 rows of 99 values (100 + 9,900 = 10,000 values to evaluate),
+    used ``copies`` times by one repeat: each copy evaluates its argument again."""
+    row = "[" + ", ".join(["1"] * 99) + "]"
+    table = "[" + ", ".join([row] * 100) + "]"
+    return (
+        "input: [4, 4, 3]\nblocks:\n  b:\n    args: {t: []}\n    layers:\n      - {kind: relu, name: r}\n"
+        f"layers:\n  - {{kind: b, name: s, t: {table}, repeat: {copies}}}\n"
+    )
+
+
+def test_table_work_is_bounded_counting_every_level_and_every_use():
+    """100 uses of a 10,000-value table are exactly the 1,000,000 allowed; the 101st use is refused, at it.
+    Nested rows count as values too (a table of lists is not 100 values)."""
+    assert len(build_graph(parse_spec(_table_uses(100), "net.yaml")).nodes) == 101  # the input and 100 relus
+    with pytest.raises(CostcalcError) as caught:
+        build_graph(parse_spec(_table_uses(101), "net.yaml"))
+    assert (
+        "layer 's.100': argument t: tables evaluated past 1,000,000 values in all (costcalc's limit); "
+        "expected smaller tables, or fewer uses of them"
+    ) in caught.value.format()

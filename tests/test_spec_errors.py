@@ -199,6 +199,13 @@ CASES = [
         "net.yaml:3:32: error: layer 'f': units: got 16,777,217; expected a whole number ≤ 16,777,216",
     ),
     (
+        "an empty value inside a block's table argument",
+        "input: [4, 4, 3]\nblocks:\n  b:\n    args: {t: []}\n    layers:\n      - {kind: relu, name: r}\n"
+        "layers:\n  - {kind: b, name: s, t: [1, null]}\n",
+        "net.yaml:8:27: error: layer 's': argument t: got empty (null); expected a number, true/false, an expression, "
+        "a word or a table",
+    ),
+    (
         "a row where a number is expected is named a row",
         "input: [8, 8, 3]\nvars:\n  r: {a: 1}\nlayers:\n  - {kind: conv, name: c, filters: r, kernel: 1}\n",
         "net.yaml:5:36: error: layer 'c': filters: 'r' is a row; expected a number or a word (index a list "
