@@ -108,6 +108,12 @@ class Pad(Free):
         return [Part("Pad", (tuple(p["padding"]), p["mode"], p["value"]))]
 
 
+def check_axis(axis: int, shape: Shape) -> None:
+    """An axis param (from 0, channels last) names one of the input's axes."""
+    if axis >= len(shape):
+        raise SpecError(f"axis {axis} of a {fmt_shape(shape)} input", expected=f"an axis from 0 to {len(shape) - 1}")
+
+
 @register
 class ConcatStored(Free):
     name = "concat_stored"
@@ -121,10 +127,7 @@ class ConcatStored(Free):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         shape = inputs[0]
-        if p["axis"] >= len(shape):
-            raise SpecError(
-                f"axis {p['axis']} of a {fmt_shape(shape)} input", expected=f"an axis from 0 to {len(shape) - 1}"
-            )
+        check_axis(p["axis"], shape)
         return tuple(d + p["size"] if i == p["axis"] else d for i, d in enumerate(shape))
 
     def cost(self, p: Params, inputs: Sequence[Shape], out: Shape) -> Cost:
@@ -147,10 +150,7 @@ class Gather(Free):
 
     def output_shape(self, p: Params, inputs: Sequence[Shape]) -> Shape:
         shape = inputs[0]
-        if p["axis"] >= len(shape):
-            raise SpecError(
-                f"axis {p['axis']} of a {fmt_shape(shape)} input", expected=f"an axis from 0 to {len(shape) - 1}"
-            )
+        check_axis(p["axis"], shape)
         return tuple(p["count"] if i == p["axis"] else d for i, d in enumerate(shape))
 
     def torch(self, p: Params, inputs: Sequence[Shape], out: Shape) -> list[Part]:

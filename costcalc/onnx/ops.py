@@ -736,13 +736,13 @@ def many(cx: Converter, node: Node, data: Act, indices: Const | Weight, axis: in
     count = V.elements(indices.dims)
     dims = data.dims[:axis] + (count,) + data.dims[axis + 1 :]
     final = data.dims[:axis] + tuple(indices.dims) + data.dims[axis + 1 :]
+    params = {"axis": data.axes.index(axis), "count": count}
     if tuple(final) == dims:
-        cx.emit(node, "gather", {"axis": data.axes.index(axis), "count": count}, [data], dims, data.axes)
+        cx.emit(node, "gather", params, [data], dims, data.axes)
         return
-    name = f"{node.name or 'Gather_' + str(node.index)}/gather"
     kept = _Kept()
-    fake = _Renamed(node, name, kept)
-    cx.emit(fake, "gather", {"axis": data.axes.index(axis), "count": count}, [data], dims, data.axes)  # type: ignore[arg-type]
+    fake = _Renamed(node, f"{node.name or 'Gather_' + str(node.index)}/gather", kept)
+    cx.emit(fake, "gather", params, [data], dims, data.axes)  # type: ignore[arg-type]
     reshaped(cx, node, kept.value, final)
 
 
